@@ -1,0 +1,130 @@
+import type { Config } from '../config/schema.js'
+import type { Migration, MigrationChange, TransactionMode } from '../migrations/types.js'
+import type { PgNode, Statement } from '../sql/parse.js'
+import type { SchemaState, TableRef } from '../schema/schema-state.js'
+import type { SeveritySetting, TextEdit } from './finding.js'
+
+export type RuleCategory = 'locks' | 'data' | 'design' | 'policy' | 'integrity' | 'engine'
+
+/** A runnable example or test case: SQL of the migration under review, plus the context it runs in. */
+export interface RuleCase {
+  /** Shown in test output; required for tests, optional for doc examples. */
+  name?: string
+  /** SQL of the new migration (one file). */
+  sql: string
+  /** SQL that existed before the change (the base schema). Tables here are "existing". */
+  base?: string
+  /** More new migration files after `sql`, in order (same pending batch). */
+  more?: string[]
+  pgVersion?: number
+  transaction?: TransactionMode
+  /** Merged over the default config (e.g. `{ lint: { assumeLockTimeout: true } }`). */
+  config?: Record<string, unknown>
+  /** Rule options (as in `rules.<id>.options`). */
+  options?: Record<string, unknown>
+}
+
+export interface InvalidRuleCase extends RuleCase {
+  errors: Array<{ messageId: string; line?: number; column?: number; file?: number }>
+  /** The first file's text after applying every fix; `null` asserts no fix is offered. */
+  output?: string | null
+}
+
+export interface RuleMeta<MessageId extends string = string> {
+  /** kebab-case; the file name and the docs page name. Part of the public interface: never rename. */
+  id: string
+  severity: SeveritySetting
+  category: RuleCategory
+  /** One line: what the rule requires. */
+  summary: string
+  /** Why it matters: the lock, rewrite or breakage, for how long. Markdown. */
+  rationale: string
+  /** What to do instead, in one or two sentences. Markdown. */
+  safeAlternative: string
+  /** Message templates by id; `{{name}}` placeholders come from `report({ data })`. */
+  messages: Record<MessageId, string>
+  /** When a machine-applicable fix is offered, in one sentence; absent when the rule never fixes. */
+  fix?: string
+  /** Cases where the rule deliberately stays silent (shown on the docs page). */
+  exemptions?: string[]
+  /** PostgreSQL 16 manual page, e.g. `sql-createindex.html`. */
+  pgDocs?: string
+  /** Other tools' names for this check (`squawk:require-concurrent-index-creation`), for `-- squawk-ignore` aliases and docs. */
+  aliases?: string[]
+  /** Documentation examples: every `bad` one must report, every `good` one must not. */
+  examples: { bad: RuleCase[]; good: RuleCase[] }
+  /** Further test cases, run by the same tester. */
+  tests?: { valid: RuleCase[]; invalid: InvalidRuleCase[] }
+}
+
+export interface ReportDescriptor<MessageId extends string> {
+  messageId: MessageId
+  data?: Record<string, string | number>
+  /** A parse node with a `location` (UTF-8 byte offset); the finding starts there. Defaults to the statement. */
+  node?: PgNode
+  /** Explicit file offsets, for findings that are not about one node. */
+  range?: { start: number; end: number }
+  /** Only when provably safe in this context (see the rule's `meta.fix`). */
+  fix?: { description: string; edits: TextEdit[] }
+}
+
+/** Where the current statement runs, as the configured runner will run it. */
+export interface TransactionInfo {
+  /** Inside a transaction block (implicit or explicit). */
+  inTransaction: boolean
+  /** Increments at every transaction boundary; statements with the same id commit together. */
+  id: number
+  /** `SET lock_timeout` to a non-zero value earlier in this transaction (or the config assumes the runner does). */
+  lockTimeoutSet: boolean
+  statementTimeoutSet: boolean
+}
+
+/** Everything a rule may know while it looks at one statement. Built by the engine; rules never build it. */
+export interface RuleContext<MessageId extends string = string> {
+  readonly config: Config
+  readonly pgVersion: number
+  readonly options: Record<string, unknown>
+  readonly change: MigrationChange
+  /** The migration and statement being visited (undefined in `Change` and `Change:exit`). */
+  readonly migration: Migration | undefined
+  readonly statement: Statement | undefined
+  readonly transaction: TransactionInfo
+  /** Schema as it stands just before the current statement: the base plus every earlier statement of the change. */
+  readonly schema: SchemaState
+  /** The table existed before the change (so it may hold data and serve traffic) and still exists. */
+  isExistingTable(ref: TableRef | PgNode): boolean
+  /** Known production row count (stats file), when there is one. */
+  rowCount(ref: TableRef | PgNode): number | undefined
+  /** Statements earlier in the same transaction (across files), oldest first. */
+  statementsBeforeInTransaction(): ReadonlyArray<{ migration: Migration; statement: Statement }>
+  /** File offset of a node's `location`, or the statement start. */
+  offsetOf(node: PgNode | undefined): number
+  report(descriptor: ReportDescriptor<MessageId>): void
+}
+
+type NodeVisitor = (node: PgNode, ancestors: readonly PgNode[]) => void
+
+/**
+ * Visitors keyed by libpg-query node kind (`IndexStmt`, `AlterTableCmd`, `ColumnDef`, `Constraint`…),
+ * called for every node of that kind anywhere in a statement's tree, in document order, with the node
+ * body and its ancestors' bodies. Special keys:
+ * - `Statement`: every statement, parsed or not, before its nodes.
+ * - `Migration`: each migration under review, before its statements.
+ * - `Change` / `Change:exit`: once per review batch, before and after everything.
+ */
+export type Visitors = {
+  Statement?: (statement: Statement) => void
+  Migration?: (migration: Migration) => void
+  Change?: (change: MigrationChange) => void
+  'Change:exit'?: () => void
+} & { [kind: string]: NodeVisitor | ((arg: any) => void) | undefined }
+
+export interface Rule<MessageId extends string = string> {
+  meta: RuleMeta<MessageId>
+  /** Called once per review batch; closure state lives exactly as long as the batch. */
+  check(context: RuleContext<MessageId>): Visitors
+}
+
+export function defineRule<MessageId extends string>(rule: Rule<MessageId>): Rule<MessageId> {
+  return rule
+}

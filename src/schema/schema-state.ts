@@ -1,0 +1,392 @@
+import type { PgNode } from '../sql/parse.js'
+import {
+  type ColumnInfo,
+  type ConstraintInfo,
+  type EnumInfo,
+  type IndexInfo,
+  type TableInfo,
+  type TableRef,
+  typeFromNode,
+} from './types.js'
+
+export type { TableRef } from './types.js'
+
+const DEFAULT_SCHEMA = 'public'
+
+function key(schema: string | undefined, name: string): string {
+  return `${schema ?? DEFAULT_SCHEMA}.${name}`
+}
+
+/** `{ schemaname, relname }` of a RangeVar body, or a TableRef. */
+export function refOf(node: PgNode | TableRef): TableRef {
+  if ('relname' in node) return { schema: node.schemaname, name: node.relname }
+  return node as TableRef
+}
+
+function names(list: PgNode[] | undefined): string[] {
+  return (list ?? []).map((n) => n.String?.sval as string).filter((s) => s !== undefined)
+}
+
+function constraintFromNode(constraint: PgNode, column?: string): ConstraintInfo | undefined {
+  const kinds: Record<string, ConstraintInfo['kind']> = {
+    CONSTR_CHECK: 'check',
+    CONSTR_FOREIGN: 'foreign',
+    CONSTR_UNIQUE: 'unique',
+    CONSTR_PRIMARY: 'primary',
+    CONSTR_EXCLUSION: 'exclusion',
+  }
+  const kind = kinds[constraint.contype as string]
+  if (!kind) return undefined
+  const columns = kind === 'foreign' ? names(constraint.fk_attrs) : names(constraint.keys)
+  const info: ConstraintInfo = {
+    name: constraint.conname,
+    kind,
+    columns: columns.length ? columns : column ? [column] : [],
+    validated: !constraint.skip_validation,
+    expression: constraint.raw_expr,
+  }
+  if (kind === 'foreign' && constraint.pktable) {
+    info.references = { table: refOf(constraint.pktable), columns: names(constraint.pk_attrs) }
+  }
+  return info
+}
+
+/**
+ * A static model of the database schema, folded statement by statement from the migrations' parse trees.
+ * It knows what DDL says (tables, columns, constraints, indexes, enums); what hides in DO blocks or
+ * functions it cannot see, so rules treat an unknown table as existing (the base most likely made it).
+ */
+export class SchemaState {
+  private readonly tables = new Map<string, TableInfo>()
+  private readonly enums = new Map<string, EnumInfo>()
+  private readonly indexOwners = new Map<string, string>()
+  /** Tables created or renamed into place by the change: the only ones known not to hold production data. */
+  private readonly newTables = new Set<string>()
+  readonly extensions = new Set<string>()
+
+  table(ref: TableRef | PgNode): TableInfo | undefined {
+    const r = refOf(ref)
+    return this.tables.get(key(r.schema, r.name))
+  }
+
+  /** True unless the change itself created the table. */
+  existedBeforeChange(ref: TableRef | PgNode): boolean {
+    const r = refOf(ref)
+    return !this.newTables.has(key(r.schema, r.name))
+  }
+
+  enumType(schema: string | undefined, name: string): EnumInfo | undefined {
+    return this.enums.get(key(schema, name))
+  }
+
+  allTables(): TableInfo[] {
+    return [...this.tables.values()]
+  }
+
+  allEnums(): EnumInfo[] {
+    return [...this.enums.values()]
+  }
+
+  /** Table that owns an index, by index name. */
+  tableOfIndex(schema: string | undefined, name: string): TableInfo | undefined {
+    const owner = this.indexOwners.get(key(schema, name))
+    return owner ? this.tables.get(owner) : undefined
+  }
+
+  /** Applies one parsed statement. `inChange` marks objects created by the change under review. */
+  apply(kind: string, node: PgNode, inChange: boolean): void {
+    switch (kind) {
+      case 'CreateStmt':
+        return this.createTable(node, inChange)
+      case 'CreateTableAsStmt':
+        return this.createAs(node, inChange)
+      case 'ViewStmt':
+        this.addRelation(refOf(node.view), 'view', inChange)
+        return
+      case 'AlterTableStmt':
+        return this.alterTable(node, inChange)
+      case 'IndexStmt':
+        return this.createIndex(node)
+      case 'DropStmt':
+        return this.drop(node)
+      case 'RenameStmt':
+        return this.rename(node)
+      case 'CreateEnumStmt': {
+        const [schema, name] = qualified(names(node.typeName))
+        this.enums.set(key(schema, name), {
+          schema: schema ?? DEFAULT_SCHEMA,
+          name,
+          values: (node.vals ?? []).map((v: PgNode) => v.String?.sval),
+          addedInChange: new Set(),
+          createdInChange: inChange,
+        })
+        return
+      }
+      case 'AlterEnumStmt': {
+        const [schema, name] = qualified(names(node.typeName))
+        const info = this.enums.get(key(schema, name))
+        if (!info) return
+        if (node.oldVal) info.values = info.values.map((v) => (v === node.oldVal ? node.newVal : v))
+        else if (node.newVal && !info.values.includes(node.newVal)) {
+          info.values.push(node.newVal)
+          if (inChange) info.addedInChange.add(node.newVal)
+        }
+        return
+      }
+      case 'CreateExtensionStmt':
+        this.extensions.add(node.extname)
+        return
+      case 'CreateTrigStmt': {
+        const table = this.table(node.relation)
+        if (table && node.trigname) table.triggers.push(node.trigname)
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  private addRelation(ref: TableRef, kind: TableInfo['kind'], inChange: boolean): TableInfo {
+    const k = key(ref.schema, ref.name)
+    const info: TableInfo = {
+      schema: ref.schema ?? DEFAULT_SCHEMA,
+      name: ref.name,
+      kind,
+      columns: new Map(),
+      constraints: [],
+      indexes: [],
+      unlogged: false,
+      createdInChange: inChange,
+      triggers: [],
+    }
+    this.tables.set(k, info)
+    if (inChange) this.newTables.add(k)
+    return info
+  }
+
+  private createTable(node: PgNode, inChange: boolean): void {
+    const ref = refOf(node.relation)
+    if (node.if_not_exists && this.table(ref)) return
+    const table = this.addRelation(ref, node.partspec ? 'partitioned' : 'table', inChange)
+    table.unlogged = node.relation.relpersistence === 'u'
+    for (const element of node.tableElts ?? []) {
+      if (element.ColumnDef) this.addColumn(table, element.ColumnDef)
+      else if (element.Constraint) this.addConstraint(table, element.Constraint)
+    }
+  }
+
+  private createAs(node: PgNode, inChange: boolean): void {
+    const into = node.into?.IntoClause ?? node.into
+    if (!into?.rel) return
+    this.addRelation(refOf(into.rel), node.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', inChange)
+  }
+
+  private addColumn(table: TableInfo, def: PgNode): void {
+    const column: ColumnInfo = {
+      name: def.colname,
+      type: typeFromNode(def.typeName ?? {}),
+      notNull: Boolean(def.is_not_null),
+      hasDefault: false,
+      identity: false,
+      generated: false,
+    }
+    if (['serial', 'bigserial', 'smallserial'].includes(column.type.name)) {
+      column.notNull = true
+      column.hasDefault = true
+    }
+    for (const c of def.constraints ?? []) {
+      const constraint = c.Constraint
+      if (!constraint) continue
+      switch (constraint.contype) {
+        case 'CONSTR_NOTNULL':
+          column.notNull = true
+          break
+        case 'CONSTR_DEFAULT':
+          column.hasDefault = true
+          break
+        case 'CONSTR_IDENTITY':
+          column.identity = true
+          column.notNull = true
+          break
+        case 'CONSTR_GENERATED':
+          column.generated = true
+          break
+        case 'CONSTR_PRIMARY':
+          column.notNull = true
+          this.addConstraint(table, constraint, def.colname)
+          break
+        default:
+          this.addConstraint(table, constraint, def.colname)
+      }
+    }
+    table.columns.set(column.name, column)
+  }
+
+  private addConstraint(table: TableInfo, node: PgNode, column?: string): void {
+    const info = constraintFromNode(node, column)
+    if (!info) return
+    table.constraints.push(info)
+    if (info.kind === 'primary') for (const c of info.columns) {
+      const col = table.columns.get(c)
+      if (col) col.notNull = true
+    }
+    if (info.kind === 'primary' || info.kind === 'unique' || info.kind === 'exclusion') {
+      table.indexes.push({ name: info.name ?? node.indexname, columns: info.columns, unique: info.kind !== 'exclusion', partial: false })
+    }
+  }
+
+  private alterTable(node: PgNode, inChange: boolean): void {
+    if (node.objtype && node.objtype !== 'OBJECT_TABLE') return
+    const table = this.table(node.relation)
+    if (!table) return
+    for (const item of node.cmds ?? []) {
+      const cmd = item.AlterTableCmd
+      if (!cmd) continue
+      switch (cmd.subtype) {
+        case 'AT_AddColumn':
+          if (cmd.def?.ColumnDef && !(cmd.missing_ok && table.columns.has(cmd.def.ColumnDef.colname))) this.addColumn(table, cmd.def.ColumnDef)
+          break
+        case 'AT_DropColumn':
+          table.columns.delete(cmd.name)
+          table.constraints = table.constraints.filter((c) => !c.columns.includes(cmd.name))
+          table.indexes = table.indexes.filter((i) => !i.columns.includes(cmd.name))
+          break
+        case 'AT_AlterColumnType': {
+          const column = table.columns.get(cmd.name)
+          const def = cmd.def?.ColumnDef
+          if (column && def?.typeName) column.type = typeFromNode(def.typeName)
+          break
+        }
+        case 'AT_SetNotNull':
+          setColumn(table, cmd.name, { notNull: true })
+          break
+        case 'AT_DropNotNull':
+          setColumn(table, cmd.name, { notNull: false })
+          break
+        case 'AT_ColumnDefault':
+          setColumn(table, cmd.name, { hasDefault: Boolean(cmd.def) })
+          break
+        case 'AT_AddIdentity':
+          setColumn(table, cmd.name, { identity: true, notNull: true })
+          break
+        case 'AT_AddConstraint':
+          if (cmd.def?.Constraint) this.addConstraint(table, cmd.def.Constraint)
+          break
+        case 'AT_DropConstraint':
+          table.constraints = table.constraints.filter((c) => c.name !== cmd.name)
+          table.indexes = table.indexes.filter((i) => i.name !== cmd.name)
+          break
+        case 'AT_ValidateConstraint':
+          for (const c of table.constraints) if (c.name === cmd.name) c.validated = true
+          break
+        case 'AT_SetLogged':
+          table.unlogged = false
+          break
+        case 'AT_SetUnLogged':
+          table.unlogged = true
+          break
+        case 'AT_AttachPartition': {
+          const partition = cmd.def?.PartitionCmd?.name
+          if (partition && !this.table(partition)) this.addRelation(refOf(partition), 'table', inChange)
+          break
+        }
+        default:
+          break
+      }
+    }
+  }
+
+  private createIndex(node: PgNode): void {
+    const table = this.table(node.relation)
+    if (!table) return
+    const index: IndexInfo = {
+      name: node.idxname,
+      columns: (node.indexParams ?? []).map((p: PgNode) => (p.IndexElem?.name as string | undefined) ?? null),
+      unique: Boolean(node.unique),
+      partial: Boolean(node.whereClause),
+    }
+    if (node.if_not_exists && index.name && table.indexes.some((i) => i.name === index.name)) return
+    table.indexes.push(index)
+    if (index.name) this.indexOwners.set(key(node.relation.schemaname ?? table.schema, index.name), key(table.schema, table.name))
+  }
+
+  private drop(node: PgNode): void {
+    for (const object of node.objects ?? []) {
+      const parts = names(object.List?.items ?? (object.TypeName ? object.TypeName.names : undefined))
+      if (!parts.length) continue
+      const [schema, name] = qualified(parts)
+      switch (node.removeType) {
+        case 'OBJECT_TABLE':
+        case 'OBJECT_VIEW':
+        case 'OBJECT_MATVIEW':
+          this.tables.delete(key(schema, name))
+          this.newTables.delete(key(schema, name))
+          break
+        case 'OBJECT_INDEX': {
+          const owner = this.tableOfIndex(schema, name)
+          if (owner) owner.indexes = owner.indexes.filter((i) => i.name !== name)
+          this.indexOwners.delete(key(schema, name))
+          break
+        }
+        case 'OBJECT_TYPE':
+          this.enums.delete(key(schema, name))
+          break
+        default:
+          break
+      }
+    }
+  }
+
+  private rename(node: PgNode): void {
+    switch (node.renameType) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW': {
+        const from = refOf(node.relation)
+        const table = this.table(from)
+        const fromKey = key(from.schema, from.name)
+        const toKey = key(from.schema, node.newname)
+        if (table) {
+          this.tables.delete(fromKey)
+          table.name = node.newname
+          this.tables.set(toKey, table)
+        }
+        if (this.newTables.delete(fromKey)) this.newTables.add(toKey)
+        return
+      }
+      case 'OBJECT_COLUMN': {
+        const table = this.table(node.relation)
+        const column = table?.columns.get(node.subname)
+        if (!table || !column) return
+        table.columns.delete(node.subname)
+        column.name = node.newname
+        table.columns.set(node.newname, column)
+        for (const c of table.constraints) c.columns = c.columns.map((n) => (n === node.subname ? node.newname : n))
+        for (const i of table.indexes) i.columns = i.columns.map((n) => (n === node.subname ? node.newname : n))
+        return
+      }
+      case 'OBJECT_TABCONSTRAINT': {
+        const table = this.table(node.relation)
+        for (const c of table?.constraints ?? []) if (c.name === node.subname) c.name = node.newname
+        return
+      }
+      case 'OBJECT_INDEX': {
+        const owner = this.tableOfIndex(node.relation?.schemaname, node.relation?.relname)
+        for (const i of owner?.indexes ?? []) if (i.name === node.relation?.relname) i.name = node.newname
+        return
+      }
+      default:
+        return
+    }
+  }
+}
+
+function setColumn(table: TableInfo, name: string, patch: Partial<ColumnInfo>): void {
+  const column = table.columns.get(name)
+  if (column) Object.assign(column, patch)
+}
+
+/** `[schema | undefined, name]` from a possibly qualified name list. */
+function qualified(parts: string[]): [string | undefined, string] {
+  return parts.length > 1 ? [parts[parts.length - 2], parts[parts.length - 1] as string] : [undefined, parts[0] as string]
+}

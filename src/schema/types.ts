@@ -1,0 +1,118 @@
+import type { PgNode } from '../sql/parse.js'
+
+export interface TableRef {
+  /** Defaults to `public` (drizzle writes unqualified names and relies on the default search_path). */
+  schema?: string
+  name: string
+}
+
+/** A column type, normalised to PostgreSQL's internal names (`int4`, `varchar`, `timestamptz`, `bpchar`…). */
+export interface TypeRef {
+  schema?: string
+  name: string
+  /** Type modifiers: varchar(n) → [n], numeric(p, s) → [p, s]; empty when none. */
+  mods: number[]
+  array: boolean
+}
+
+const TYPE_ALIASES: Record<string, string> = {
+  int: 'int4',
+  integer: 'int4',
+  smallint: 'int2',
+  bigint: 'int8',
+  boolean: 'bool',
+  real: 'float4',
+  float: 'float8',
+  'double precision': 'float8',
+  decimal: 'numeric',
+  'character varying': 'varchar',
+  character: 'bpchar',
+  char: 'bpchar',
+  'timestamp without time zone': 'timestamp',
+  'timestamp with time zone': 'timestamptz',
+  'time without time zone': 'time',
+  'time with time zone': 'timetz',
+  serial4: 'serial',
+  serial8: 'bigserial',
+  serial2: 'smallserial',
+}
+
+export function normaliseTypeName(name: string): string {
+  const lower = name.toLowerCase()
+  return TYPE_ALIASES[lower] ?? lower
+}
+
+function constInt(node: PgNode | undefined): number | undefined {
+  const value = node?.A_Const?.ival?.ival ?? node?.A_Const?.ival
+  if (typeof value === 'number') return value
+  if (node?.A_Const && node.A_Const.ival && Object.keys(node.A_Const.ival).length === 0) return 0
+  return undefined
+}
+
+/** Reads a libpg-query `TypeName` body. */
+export function typeFromNode(typeName: PgNode): TypeRef {
+  const parts: string[] = (typeName.names ?? []).map((n: PgNode) => n.String?.sval as string)
+  const name = normaliseTypeName(parts[parts.length - 1] ?? '')
+  const schema = parts.length > 1 && parts[0] !== 'pg_catalog' ? parts[0] : undefined
+  const mods = (typeName.typmods ?? []).map(constInt).filter((m: number | undefined): m is number => m !== undefined)
+  return { schema, name, mods, array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 }
+}
+
+export function formatType(type: TypeRef): string {
+  return `${type.schema ? `${type.schema}.` : ''}${type.name}${type.mods.length ? `(${type.mods.join(',')})` : ''}${type.array ? '[]' : ''}`
+}
+
+export interface ColumnInfo {
+  name: string
+  type: TypeRef
+  notNull: boolean
+  hasDefault: boolean
+  identity: boolean
+  generated: boolean
+}
+
+export type ConstraintKind = 'check' | 'foreign' | 'unique' | 'primary' | 'exclusion' | 'not-null'
+
+export interface ConstraintInfo {
+  name?: string
+  kind: ConstraintKind
+  columns: string[]
+  /** False for `NOT VALID` until `VALIDATE CONSTRAINT`. */
+  validated: boolean
+  /** Referenced table and columns, for foreign keys. */
+  references?: { table: TableRef; columns: string[] }
+  /** CHECK expression tree. */
+  expression?: PgNode
+}
+
+export interface IndexInfo {
+  name?: string
+  columns: Array<string | null>
+  unique: boolean
+  partial: boolean
+}
+
+export type RelationKind = 'table' | 'partitioned' | 'view' | 'matview'
+
+export interface TableInfo {
+  schema: string
+  name: string
+  kind: RelationKind
+  columns: Map<string, ColumnInfo>
+  constraints: ConstraintInfo[]
+  indexes: IndexInfo[]
+  unlogged: boolean
+  /** Created by a statement of the change under review (not by the base). */
+  createdInChange: boolean
+  /** Row-level triggers known to exist. */
+  triggers: string[]
+}
+
+export interface EnumInfo {
+  schema: string
+  name: string
+  values: string[]
+  /** Values added by the change under review. */
+  addedInChange: Set<string>
+  createdInChange: boolean
+}

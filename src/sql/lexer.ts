@@ -1,0 +1,152 @@
+/**
+ * The few lexical facts about SQL text that libpg-query's parse tree does not give back: where comments are
+ * (ignore directives, `-- dba-review-plan:`), and where statements end when a chunk does not parse and we
+ * must still find its neighbours. libpg-query 16 exposes no scanner, so this is written by hand; it knows
+ * exactly the token kinds that can hide a `;` or `--`: quoted strings (including E'' escapes), quoted
+ * identifiers, dollar-quoted bodies and nested block comments.
+ */
+
+export interface Comment {
+  /** Offsets in the scanned text; `text` excludes the comment delimiters. */
+  start: number
+  end: number
+  text: string
+  kind: 'line' | 'block'
+}
+
+export interface StatementSpan {
+  /** Offset of the first token (comments and whitespace before it are excluded). */
+  start: number
+  /** Offset just past the terminating `;`, or the end of the last token when there is none. */
+  end: number
+  /** Comments between the previous statement and this one. */
+  leadingComments: Comment[]
+}
+
+const DOLLAR_TAG = /\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y
+
+/** Index just past the quoted token starting at `i` (a `'` or `"`), handling doubled quotes and E'' escapes. */
+function skipQuoted(text: string, i: number, quote: string, backslashEscapes: boolean): number {
+  let j = i + 1
+  while (j < text.length) {
+    const ch = text[j]
+    if (backslashEscapes && ch === '\\') {
+      j += 2
+      continue
+    }
+    if (ch === quote) {
+      if (text[j + 1] === quote) {
+        j += 2
+        continue
+      }
+      return j + 1
+    }
+    j++
+  }
+  return text.length
+}
+
+function skipBlockComment(text: string, i: number): number {
+  let depth = 0
+  let j = i
+  while (j < text.length) {
+    if (text.startsWith('/*', j)) {
+      depth++
+      j += 2
+    } else if (text.startsWith('*/', j)) {
+      depth--
+      j += 2
+      if (depth === 0) return j
+    } else j++
+  }
+  return text.length
+}
+
+function isIdentChar(ch: string | undefined): boolean {
+  return ch !== undefined && /[\w$\u0080-\uffff]/.test(ch)
+}
+
+/**
+ * Splits SQL text into statement spans at top-level semicolons. Text containing only comments and
+ * whitespace yields no span; its comments are returned as `trailingComments`.
+ */
+export function splitStatements(text: string): { statements: StatementSpan[]; trailingComments: Comment[] } {
+  const statements: StatementSpan[] = []
+  let comments: Comment[] = []
+  let start = -1
+  let lastTokenEnd = -1
+  let i = 0
+  const closeStatement = (end: number): void => {
+    // A lone `;` closes nothing; its comments stay with the next statement.
+    if (start < 0) return
+    statements.push({ start, end, leadingComments: comments })
+    comments = []
+    start = -1
+  }
+  while (i < text.length) {
+    const ch = text[i] as string
+    if (ch === '-' && text[i + 1] === '-') {
+      const eol = text.indexOf('\n', i)
+      const end = eol === -1 ? text.length : eol
+      if (start < 0) comments.push({ start: i, end, text: text.slice(i + 2, end), kind: 'line' })
+      i = end
+      continue
+    }
+    if (ch === '/' && text[i + 1] === '*') {
+      const end = skipBlockComment(text, i)
+      if (start < 0) comments.push({ start: i, end, text: text.slice(i + 2, Math.max(i + 2, end - 2)), kind: 'block' })
+      i = end
+      continue
+    }
+    if (/\s/.test(ch)) {
+      i++
+      continue
+    }
+    if (start < 0 && ch !== ';') start = i
+    if (ch === ';') {
+      closeStatement(i + 1)
+      i++
+      lastTokenEnd = i
+      continue
+    }
+    if (ch === "'") {
+      const escapes = (text[i - 1] === 'E' || text[i - 1] === 'e') && !isIdentChar(text[i - 2])
+      i = skipQuoted(text, i, "'", escapes)
+    } else if (ch === '"') {
+      i = skipQuoted(text, i, '"', false)
+    } else if (ch === '$' && !isIdentChar(text[i - 1])) {
+      DOLLAR_TAG.lastIndex = i
+      const tag = DOLLAR_TAG.exec(text)
+      if (tag) {
+        const close = text.indexOf(tag[0], i + tag[0].length)
+        i = close === -1 ? text.length : close + tag[0].length
+      } else i++
+    } else i++
+    lastTokenEnd = i
+  }
+  if (start >= 0) {
+    statements.push({ start, end: lastTokenEnd, leadingComments: comments })
+    comments = []
+  }
+  return { statements, trailingComments: comments }
+}
+
+/** Offset of the first token at or after `from` (skipping whitespace and comments), and the comments skipped. */
+export function skipTrivia(text: string, from: number, to = text.length): { offset: number; comments: Comment[] } {
+  const comments: Comment[] = []
+  let i = from
+  while (i < to) {
+    if (text.startsWith('--', i)) {
+      const eol = text.indexOf('\n', i)
+      const end = eol === -1 || eol > to ? to : eol
+      comments.push({ start: i, end, text: text.slice(i + 2, end), kind: 'line' })
+      i = end
+    } else if (text.startsWith('/*', i)) {
+      const end = Math.min(skipBlockComment(text, i), to)
+      comments.push({ start: i, end, text: text.slice(i + 2, Math.max(i + 2, end - 2)), kind: 'block' })
+      i = end
+    } else if (/\s/.test(text[i] as string)) i++
+    else break
+  }
+  return { offset: i, comments }
+}
