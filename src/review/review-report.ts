@@ -1,0 +1,19 @@
+import type { Finding, Severity } from '../lint/finding.js'
+import type { Layout, TransactionMode } from '../migrations/types.js'
+
+/**
+ * The result of reviewing one change: what the CLI prints and what the GitHub App renders into the check
+ * run, the sticky comment and inline suggestions. Versioned: consumers check `version`.
+ */
+export interface ReviewReport {
+  version: 1
+  /** Migrations folder (repository-relative) and how it is read and run. */
+  migrationsDir: string
+  layout: Layout
+  transactionMode: TransactionMode
+  /** Migrations under review, in application order. */
+  reviewed: Array<{ id: string; path: string; status: 'added' | 'edited' }>
+  /** Lint and replay findings, sorted by file and position. */
+  findings: Finding[]
+  counts: Record<Severity, number>
+}
