@@ -102,8 +102,6 @@ export interface RuleContext<MessageId extends string = string> {
   report(descriptor: ReportDescriptor<MessageId>): void
 }
 
-type NodeVisitor = (node: PgNode, ancestors: readonly PgNode[]) => void
-
 /**
  * Visitors keyed by libpg-query node kind (`IndexStmt`, `AlterTableCmd`, `ColumnDef`, `Constraint`…),
  * called for every node of that kind anywhere in a statement's tree, in document order, with the node
@@ -112,12 +110,14 @@ type NodeVisitor = (node: PgNode, ancestors: readonly PgNode[]) => void
  * - `Migration`: each migration under review, before its statements.
  * - `Change` / `Change:exit`: once per review batch, before and after everything.
  */
-export type Visitors = {
+export interface Visitors {
   Statement?: (statement: Statement) => void
   Migration?: (migration: Migration) => void
   Change?: (change: MigrationChange) => void
   'Change:exit'?: () => void
-} & { [kind: string]: NodeVisitor | ((arg: any) => void) | undefined }
+  /** libpg-query node kinds; the special hooks above are assignable because node bodies are `any`-valued. */
+  [kind: string]: ((node: any, ancestors: readonly PgNode[]) => void) | undefined
+}
 
 export interface Rule<MessageId extends string = string> {
   meta: RuleMeta<MessageId>

@@ -93,6 +93,16 @@ export class SchemaState {
     return owner ? this.tables.get(owner) : undefined
   }
 
+  /** Ends a review batch: everything known so far counts as existing for the next one. */
+  markAllExisting(): void {
+    this.newTables.clear()
+    for (const table of this.tables.values()) table.createdInChange = false
+    for (const type of this.enums.values()) {
+      type.createdInChange = false
+      type.addedInChange.clear()
+    }
+  }
+
   /** Applies one parsed statement. `inChange` marks objects created by the change under review. */
   apply(kind: string, node: PgNode, inChange: boolean): void {
     switch (kind) {

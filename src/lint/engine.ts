@@ -1,0 +1,394 @@
+import type { Config } from '../config/schema.js'
+import type { Migration, MigrationChange, TransactionMode } from '../migrations/types.js'
+import { type ParsedMigration, type PgNode, type Statement, parseMigration } from '../sql/parse.js'
+import type { SourceRange } from '../sql/source.js'
+import { refOf, SchemaState, type TableRef } from '../schema/schema-state.js'
+import { compareFindings, type Finding, type Severity, type SeveritySetting } from './finding.js'
+import { type IgnoreDirective, parseIgnoreComment } from './ignores.js'
+import type { ReportDescriptor, Rule, RuleContext, TransactionInfo, Visitors } from './rule.js'
+
+/** Production row counts by `schema.table`, from the stats file. */
+export type TableStats = ReadonlyMap<string, number>
+
+export interface LintOptions {
+  change: MigrationChange
+  config: Config
+  transactionMode: TransactionMode
+  rules: readonly Rule[]
+  tableStats?: TableStats
+}
+
+/** Ids of the findings the engine itself raises; their rule modules carry only metadata. */
+export const ENGINE_RULES = { syntaxError: 'syntax-error', invalidIgnore: 'invalid-ignore', unusedIgnore: 'unused-ignore' } as const
+
+interface ResolvedRule {
+  rule: Rule
+  severity: Severity
+  options: Record<string, unknown>
+}
+
+export function resolveRules(rules: readonly Rule[], config: Config): ResolvedRule[] {
+  const resolved: ResolvedRule[] = []
+  for (const rule of rules) {
+    const setting = config.rules[rule.meta.id]
+    const severity: SeveritySetting = typeof setting === 'string' ? setting : (setting?.severity ?? rule.meta.severity)
+    if (severity === 'off') continue
+    resolved.push({ rule, severity, options: typeof setting === 'object' ? (setting.options ?? {}) : {} })
+  }
+  return resolved
+}
+
+export function renderMessage(template: string, data: Record<string, string | number> | undefined): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => (data && name in data ? String(data[name]) : whole))
+}
+
+function tableKey(ref: TableRef): string {
+  return `${ref.schema ?? 'public'}.${ref.name}`
+}
+
+/** A review batch: migrations the runner applies together, reviewed with everything before them as context. */
+interface Batch {
+  context: Migration[]
+  reviewed: Migration[]
+}
+
+/**
+ * With a base, the change's new migrations form one batch on top of the base (that is what deploys).
+ * Without one, every migration is reviewed as if it were deployed on its own after its predecessors.
+ */
+function batchesOf(change: MigrationChange): Batch[] {
+  if (change.base) return [{ context: change.base.migrations, reviewed: change.added }]
+  return change.head.migrations.map((migration, i) => ({ context: change.head.migrations.slice(0, i), reviewed: [migration] }))
+}
+
+/** Tracks transaction boundaries and timeouts the way PostgreSQL will see them under the runner. */
+class TransactionTracker {
+  private id = 0
+  private inTransaction = false
+  private sessionLockTimeout = false
+  private localLockTimeout = false
+  private sessionStatementTimeout = false
+  private localStatementTimeout = false
+  private members: Array<{ migration: Migration; statement: Statement }> = []
+
+  constructor(
+    private readonly mode: TransactionMode,
+    private readonly config: Config,
+  ) {}
+
+  startBatch(): void {
+    if (this.mode === 'all-pending') this.begin()
+  }
+
+  startMigration(first: boolean): void {
+    if (this.mode === 'per-file') {
+      if (!first || this.inTransaction) this.end()
+      this.begin()
+    }
+  }
+
+  info(): TransactionInfo {
+    return {
+      inTransaction: this.inTransaction,
+      id: this.id,
+      lockTimeoutSet: this.config.lint.assumeLockTimeout || this.sessionLockTimeout || this.localLockTimeout,
+      statementTimeoutSet: this.config.lint.assumeStatementTimeout || this.sessionStatementTimeout || this.localStatementTimeout,
+    }
+  }
+
+  before(): ReadonlyArray<{ migration: Migration; statement: Statement }> {
+    return this.members
+  }
+
+  /** Updates state after `statement` ran. */
+  after(migration: Migration, statement: Statement): void {
+    this.members.push({ migration, statement })
+    const node = statement.node
+    if (!node) return
+    if (statement.kind === 'TransactionStmt') {
+      const kind = node.kind as string
+      if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
+        if (!this.inTransaction) this.begin()
+      } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE' || kind === 'TRANS_STMT_COMMIT_PREPARED') {
+        this.end()
+      }
+      return
+    }
+    for (const [name, value, local] of timeoutSettings(statement)) {
+      const set = value !== undefined && !/^0+\s*(ms|s|min)?$/i.test(value.trim())
+      if (name === 'lock_timeout') {
+        if (local && this.inTransaction) this.localLockTimeout = set
+        else this.sessionLockTimeout = set
+      } else if (local && this.inTransaction) this.localStatementTimeout = set
+      else this.sessionStatementTimeout = set
+    }
+  }
+
+  private begin(): void {
+    this.id++
+    this.inTransaction = true
+    this.members = []
+  }
+
+  private end(): void {
+    this.inTransaction = false
+    this.localLockTimeout = false
+    this.localStatementTimeout = false
+    this.id++
+    this.members = []
+  }
+}
+
+type TimeoutSetting = [name: 'lock_timeout' | 'statement_timeout', value: string | undefined, local: boolean]
+
+function constValue(node: PgNode | undefined): string | undefined {
+  const c = node?.A_Const
+  if (!c) return undefined
+  if (c.sval) return String(c.sval.sval ?? '')
+  if (c.ival) return String(c.ival.ival ?? 0)
+  return undefined
+}
+
+/** `SET [LOCAL] lock_timeout = …`, `RESET`, and `SELECT set_config('lock_timeout', …, is_local)`. */
+function timeoutSettings(statement: Statement): TimeoutSetting[] {
+  const node = statement.node as PgNode
+  const isTimeout = (name: unknown): name is TimeoutSetting[0] => name === 'lock_timeout' || name === 'statement_timeout'
+  if (statement.kind === 'VariableSetStmt') {
+    if (!isTimeout(node.name)) return []
+    const value = node.kind === 'VAR_SET_VALUE' ? constValue(node.args?.[0]) : undefined
+    return [[node.name, value, Boolean(node.is_local)]]
+  }
+  if (statement.kind === 'SelectStmt') {
+    const settings: TimeoutSetting[] = []
+    for (const target of node.targetList ?? []) {
+      const call = target.ResTarget?.val?.FuncCall
+      const fname = call?.funcname?.map((n: PgNode) => n.String?.sval).pop()
+      if (fname !== 'set_config') continue
+      const [name, value, local] = (call.args ?? []).map(constValue)
+      if (isTimeout(name)) settings.push([name, value, local === 'true' || local === 't'])
+    }
+    return settings
+  }
+  return []
+}
+
+/** Calls visitors for every node under `body` in document order. */
+function walk(body: unknown, ancestors: PgNode[], visit: (kind: string, node: PgNode, ancestors: PgNode[]) => void): void {
+  if (Array.isArray(body)) {
+    for (const item of body) walk(item, ancestors, visit)
+    return
+  }
+  if (!body || typeof body !== 'object') return
+  for (const [k, value] of Object.entries(body)) {
+    if (!value || typeof value !== 'object') continue
+    if (!Array.isArray(value) && /^[A-Z]/.test(k)) {
+      visit(k, value as PgNode, ancestors)
+      ancestors.push(value as PgNode)
+      walk(value, ancestors, visit)
+      ancestors.pop()
+    } else walk(value, ancestors, visit)
+  }
+}
+
+/** Lints a change. Call `loadParser()` before. */
+export function lintChange(options: LintOptions): Finding[] {
+  const { change, config, transactionMode, tableStats } = options
+  const resolved = resolveRules(options.rules, config)
+  const byId = new Map(options.rules.map((r) => [r.meta.id, r]))
+  const severityOf = new Map(resolved.map((r) => [r.rule.meta.id, r.severity]))
+  const findings: Finding[] = []
+  const parsedCache = new Map<string, ParsedMigration>()
+  const parse = (migration: Migration): ParsedMigration => {
+    const cacheKey = `${migration.path}\0${migration.hash}`
+    let parsed = parsedCache.get(cacheKey)
+    if (!parsed) {
+      parsed = parseMigration(migration)
+      parsedCache.set(cacheKey, parsed)
+    }
+    return parsed
+  }
+
+  const emit = (ruleId: string, messageId: string, data: Record<string, string | number> | undefined, file: string, range: SourceRange, extra: Partial<Finding> = {}): Finding | undefined => {
+    const severity = severityOf.get(ruleId)
+    const rule = byId.get(ruleId)
+    if (!severity || !rule) return undefined
+    const template = (rule.meta.messages as Record<string, string>)[messageId] ?? messageId
+    const finding: Finding = {
+      ruleId,
+      messageId,
+      severity,
+      message: renderMessage(template, data),
+      help: rule.meta.safeAlternative,
+      file,
+      range,
+      source: 'lint',
+      ...extra,
+    }
+    findings.push(finding)
+    return finding
+  }
+
+  for (const problem of change.head.problems) {
+    const range = problem.range ?? { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } }
+    emit(problem.ruleId, problem.messageId, problem.data, problem.file, range)
+  }
+
+  const schema = new SchemaState()
+  let applied = 0
+  for (const batch of batchesOf(change)) {
+    for (const migration of batch.context.slice(applied)) {
+      for (const statement of parse(migration).statements) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
+    }
+    applied = batch.context.length
+    schema.markAllExisting()
+    lintBatch(batch.reviewed)
+  }
+  return findings.sort(compareFindings)
+
+  function lintBatch(reviewed: Migration[]): void {
+    const tracker = new TransactionTracker(transactionMode, config)
+    let current: { migration: Migration; parsed: ParsedMigration; statement: Statement | undefined } | undefined
+    const fileIgnores = new Map<string, IgnoreDirective[]>()
+    const statementIgnores = new Map<Statement, IgnoreDirective[]>()
+    const used = new Set<IgnoreDirective>()
+
+    const context = (rule: ResolvedRule): RuleContext => ({
+      config,
+      pgVersion: config.postgres.version,
+      options: rule.options,
+      change,
+      get migration() {
+        return current?.migration
+      },
+      get statement() {
+        return current?.statement
+      },
+      get transaction() {
+        return tracker.info()
+      },
+      schema,
+      isExistingTable: (ref) => schema.existedBeforeChange(refOf(ref)),
+      rowCount: (ref) => tableStats?.get(tableKey(refOf(ref))),
+      statementsBeforeInTransaction: () => tracker.before(),
+      offsetOf: (node) => offsetOf(node),
+      report: (descriptor) => report(rule, descriptor),
+    })
+
+    const offsetOf = (node: PgNode | undefined): number => {
+      if (!current?.statement) return 0
+      const location = node && typeof node.location === 'number' && node.location >= 0 ? node.location : undefined
+      return location === undefined ? current.statement.range.start.offset : current.parsed.fileOffset(current.statement, location)
+    }
+
+    const suppressedBy = (ruleId: string, migrationPath: string, statement: Statement | undefined): IgnoreDirective | undefined => {
+      const names = new Set([ruleId, ...(byId.get(ruleId)?.meta.aliases ?? []).map((a) => a.replace(/^squawk:/, ''))])
+      const candidates = [...(statement ? (statementIgnores.get(statement) ?? []) : []), ...(fileIgnores.get(migrationPath) ?? [])]
+      return candidates.find((d) => d.rules.some((r) => names.has(r) && (d.dialect === 'squawk' || r === ruleId)))
+    }
+
+    const report = (rule: ResolvedRule, descriptor: ReportDescriptor<string>): void => {
+      const migration = current?.migration ?? reviewed[0]
+      if (!migration || !current) return
+      const directive = suppressedBy(rule.rule.meta.id, migration.path, current.statement)
+      if (directive) {
+        used.add(directive)
+        return
+      }
+      const statementRange = current.statement?.range
+      const start = descriptor.range?.start ?? offsetOf(descriptor.node)
+      const end = descriptor.range?.end ?? statementRange?.end.offset ?? start
+      emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, migration.path, current.parsed.lines.rangeOf(start, Math.max(start, end)), {
+        migration: migration.id,
+        ...(descriptor.fix ? { fix: descriptor.fix } : {}),
+      })
+    }
+
+    const instances = resolved.filter((r) => r.rule.meta.category !== 'engine').map((r) => ({ r, visitors: r.rule.check(context(r)) }))
+    const byKind = new Map<string, Array<(node: PgNode, ancestors: PgNode[]) => void>>()
+    for (const { visitors } of instances) {
+      for (const [kind, fn] of Object.entries(visitors as Visitors)) {
+        if (!fn || kind === 'Statement' || kind === 'Migration' || kind === 'Change' || kind === 'Change:exit') continue
+        const list = byKind.get(kind) ?? []
+        list.push(fn as (node: PgNode, ancestors: PgNode[]) => void)
+        byKind.set(kind, list)
+      }
+    }
+    const call = (key: 'Statement' | 'Migration' | 'Change' | 'Change:exit', arg?: unknown): void => {
+      for (const { visitors } of instances) (visitors[key] as ((a: unknown) => void) | undefined)?.(arg)
+    }
+    const visit = (kind: string, node: PgNode, ancestors: PgNode[]): void => {
+      for (const fn of byKind.get(kind) ?? []) fn(node, ancestors)
+    }
+
+    tracker.startBatch()
+    const first = reviewed[0]
+    current = first ? { migration: first, parsed: parse(first), statement: undefined } : undefined
+    call('Change', change)
+    reviewed.forEach((migration, i) => {
+      const parsed = parse(migration)
+      current = { migration, parsed, statement: undefined }
+      collectIgnores(parsed)
+      tracker.startMigration(i === 0)
+      call('Migration', migration)
+      for (const statement of parsed.statements) {
+        current.statement = statement
+        if (statement.syntaxError) {
+          emit(ENGINE_RULES.syntaxError, 'syntaxError', { message: statement.syntaxError.message }, migration.path, { start: statement.syntaxError.position, end: statement.range.end }, { migration: migration.id })
+        }
+        call('Statement', statement)
+        if (statement.kind && statement.node) {
+          visit(statement.kind, statement.node, [])
+          walk(statement.node, [statement.node], visit)
+          schema.apply(statement.kind, statement.node, true)
+        }
+        tracker.after(migration, statement)
+      }
+      current.statement = undefined
+    })
+    call('Change:exit')
+    reportIgnoreProblems()
+
+    function collectIgnores(parsed: ParsedMigration): void {
+      const path = parsed.migration.path
+      const place = (d: IgnoreDirective) => parsed.lines.rangeOf(d.start, d.end)
+      const check = (d: IgnoreDirective): void => {
+        for (const name of d.rules) {
+          const known = d.dialect === 'squawk' ? [...byId.values()].some((r) => r.meta.id === name || r.meta.aliases?.includes(`squawk:${name}`)) : byId.has(name)
+          if (!known) emit(ENGINE_RULES.invalidIgnore, 'unknownRule', { rule: name }, path, place(d), { migration: parsed.migration.id })
+        }
+        if (d.dialect === 'dba-review' && !d.reason) emit(ENGINE_RULES.invalidIgnore, 'missingReason', { rules: d.rules.join(', ') }, path, place(d), { migration: parsed.migration.id })
+        if (!d.rules.length) emit(ENGINE_RULES.invalidIgnore, 'noRules', {}, path, place(d), { migration: parsed.migration.id })
+      }
+      const files: IgnoreDirective[] = []
+      for (const statement of parsed.statements) {
+        const own: IgnoreDirective[] = []
+        for (const comment of statement.leadingComments) {
+          const d = parseIgnoreComment(comment)
+          if (!d) continue
+          check(d)
+          ;(d.scope === 'file' ? files : own).push(d)
+        }
+        if (own.length) statementIgnores.set(statement, own)
+      }
+      for (const comment of parsed.trailingComments) {
+        const d = parseIgnoreComment(comment)
+        if (d?.scope === 'file') {
+          check(d)
+          files.push(d)
+        }
+      }
+      fileIgnores.set(path, files)
+    }
+
+    function reportIgnoreProblems(): void {
+      for (const migration of reviewed) {
+        const parsed = parse(migration)
+        const all = [...(fileIgnores.get(migration.path) ?? []), ...parsed.statements.flatMap((s) => statementIgnores.get(s) ?? [])]
+        for (const d of all) {
+          if (used.has(d) || !d.rules.length) continue
+          emit(ENGINE_RULES.unusedIgnore, 'unused', { rules: d.rules.join(', ') }, migration.path, parsed.lines.rangeOf(d.start, d.end), { migration: migration.id })
+        }
+      }
+    }
+  }
+}
