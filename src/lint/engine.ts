@@ -1,11 +1,11 @@
 import type { Config } from '../config/schema.js'
-import type { Migration, MigrationChange, TransactionMode } from '../migrations/types.js'
+import type { Migration, MigrationChange, SetProblem, TransactionMode } from '../migrations/types.js'
 import { type ParsedMigration, type PgNode, type Statement, parseMigration } from '../sql/parse.js'
 import type { SourceRange } from '../sql/source.js'
 import { refOf, SchemaState, type TableRef } from '../schema/schema-state.js'
 import { compareFindings, type Finding, type Severity, type SeveritySetting } from './finding.js'
 import { type IgnoreDirective, parseIgnoreComment } from './ignores.js'
-import type { ReportDescriptor, Rule, RuleContext, TransactionInfo, Visitors } from './rule.js'
+import type { Anchor, ReportDescriptor, Rule, RuleContext, TransactionInfo, Visitors } from './rule.js'
 
 /** Production row counts by `schema.table`, from the stats file. */
 export type TableStats = ReadonlyMap<string, number>
@@ -33,9 +33,17 @@ export function resolveRules(rules: readonly Rule[], config: Config): ResolvedRu
     const setting = config.rules[rule.meta.id]
     const severity: SeveritySetting = typeof setting === 'string' ? setting : (setting?.severity ?? rule.meta.severity)
     if (severity === 'off') continue
-    resolved.push({ rule, severity, options: typeof setting === 'object' ? (setting.options ?? {}) : {} })
+    resolved.push({ rule, severity, options: optionsOf(rule, typeof setting === 'object' ? (setting.options ?? {}) : {}) })
   }
   return resolved
+}
+
+/** Options parsed by the rule's schema (defaults filled in). Invalid ones fall back to the defaults: the config loader reports them with their position. */
+function optionsOf(rule: Rule, raw: Record<string, unknown>): Record<string, unknown> {
+  const schema = rule.meta.options
+  if (!schema) return raw
+  const parsed = schema.safeParse(raw)
+  return parsed.success ? parsed.data : schema.parse({})
 }
 
 export function renderMessage(template: string, data: Record<string, string | number> | undefined): string {
@@ -228,7 +236,11 @@ export function lintChange(options: LintOptions): Finding[] {
     return finding
   }
 
+  // A problem the base already had (e.g. an old orphan file) is not this change's doing.
+  const problemKey = (p: SetProblem): string => JSON.stringify([p.ruleId, p.messageId, p.file, p.data])
+  const baseProblems = new Set(change.base?.problems.map(problemKey))
   for (const problem of change.head.problems) {
+    if (baseProblems.has(problemKey(problem))) continue
     const range = problem.range ?? { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } }
     emit(problem.ruleId, problem.messageId, problem.data, problem.file, range)
   }
@@ -271,6 +283,7 @@ export function lintChange(options: LintOptions): Finding[] {
       rowCount: (ref) => tableStats?.get(tableKey(refOf(ref))),
       statementsBeforeInTransaction: () => tracker.before(),
       offsetOf: (node) => offsetOf(node),
+      anchor: (node) => anchor(node),
       report: (descriptor) => report(rule, descriptor),
     })
 
@@ -286,7 +299,28 @@ export function lintChange(options: LintOptions): Finding[] {
       return candidates.find((d) => d.rules.some((r) => names.has(r) && (d.dialect === 'squawk' || r === ruleId)))
     }
 
+    const anchor = (node: PgNode | undefined): Anchor => {
+      const migration = current?.migration ?? reviewed[0]
+      if (!current || !migration) throw new Error('ctx.anchor() needs a migration under review')
+      const start = offsetOf(node)
+      const end = current.statement?.range.end.offset ?? start
+      return { file: migration.path, range: current.parsed.lines.rangeOf(start, Math.max(start, end)), migration, statement: current.statement }
+    }
+
     const report = (rule: ResolvedRule, descriptor: ReportDescriptor<string>): void => {
+      const at = descriptor.at
+      if (at) {
+        const directive = at.migration && suppressedBy(rule.rule.meta.id, at.migration.path, at.statement)
+        if (directive) {
+          used.add(directive)
+          return
+        }
+        emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, at.file, at.range, {
+          ...(at.migration ? { migration: at.migration.id } : {}),
+          ...(descriptor.fix ? { fix: descriptor.fix } : {}),
+        })
+        return
+      }
       const migration = current?.migration ?? reviewed[0]
       if (!migration || !current) return
       const directive = suppressedBy(rule.rule.meta.id, migration.path, current.statement)
@@ -307,13 +341,13 @@ export function lintChange(options: LintOptions): Finding[] {
     const byKind = new Map<string, Array<(node: PgNode, ancestors: PgNode[]) => void>>()
     for (const { visitors } of instances) {
       for (const [kind, fn] of Object.entries(visitors as Visitors)) {
-        if (!fn || kind === 'Statement' || kind === 'Migration' || kind === 'Change' || kind === 'Change:exit') continue
+        if (!fn || kind === 'Statement' || kind === 'Statement:exit' || kind === 'Migration' || kind === 'Change' || kind === 'Change:exit') continue
         const list = byKind.get(kind) ?? []
         list.push(fn as (node: PgNode, ancestors: PgNode[]) => void)
         byKind.set(kind, list)
       }
     }
-    const call = (key: 'Statement' | 'Migration' | 'Change' | 'Change:exit', arg?: unknown): void => {
+    const call = (key: 'Statement' | 'Statement:exit' | 'Migration' | 'Change' | 'Change:exit', arg?: unknown): void => {
       for (const { visitors } of instances) (visitors[key] as ((a: unknown) => void) | undefined)?.(arg)
     }
     const visit = (kind: string, node: PgNode, ancestors: PgNode[]): void => {
@@ -341,6 +375,7 @@ export function lintChange(options: LintOptions): Finding[] {
           walk(statement.node, [statement.node], visit)
           schema.apply(statement.kind, statement.node, true)
         }
+        call('Statement:exit', statement)
         tracker.after(migration, statement)
       }
       current.statement = undefined

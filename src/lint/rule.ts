@@ -1,6 +1,8 @@
+import type { ZodType } from 'zod'
 import type { Config } from '../config/schema.js'
 import type { Migration, MigrationChange, TransactionMode } from '../migrations/types.js'
 import type { PgNode, Statement } from '../sql/parse.js'
+import type { SourceRange } from '../sql/source.js'
 import type { SchemaState, TableRef } from '../schema/schema-state.js'
 import type { SeveritySetting, TextEdit } from './finding.js'
 
@@ -41,6 +43,8 @@ export interface RuleMeta<MessageId extends string = string> {
   rationale: string
   /** What to do instead, in one or two sentences. Markdown. */
   safeAlternative: string
+  /** Schema of `rules.<id>.options`, with defaults; the engine passes the parsed value as `ctx.options`. */
+  options?: ZodType<Record<string, unknown>>
   /** Message templates by id; `{{name}}` placeholders come from `report({ data })`. */
   messages: Record<MessageId, string>
   /** When a machine-applicable fix is offered, in one sentence; absent when the rule never fixes. */
@@ -66,6 +70,18 @@ export interface ReportDescriptor<MessageId extends string> {
   range?: { start: number; end: number }
   /** Only when provably safe in this context (see the rule's `meta.fix`). */
   fix?: { description: string; edits: TextEdit[] }
+  /** Reports at this place instead of the current statement: for findings decided later (`Change:exit`) or about other files. */
+  at?: Anchor
+}
+
+/** A place for a finding: captured while visiting (`ctx.anchor`), or built for a file that holds no statements (journal, snapshot). */
+export interface Anchor {
+  /** Repository-relative path. */
+  file: string
+  range: SourceRange
+  /** The migration and statement the place belongs to: their ignore directives apply. */
+  migration?: Migration
+  statement?: Statement
 }
 
 /** Where the current statement runs, as the configured runner will run it. */
@@ -99,6 +115,8 @@ export interface RuleContext<MessageId extends string = string> {
   statementsBeforeInTransaction(): ReadonlyArray<{ migration: Migration; statement: Statement }>
   /** File offset of a node's `location`, or the statement start. */
   offsetOf(node: PgNode | undefined): number
+  /** The current place (from `node`'s location, or the statement start, to the statement end), to report at later. */
+  anchor(node?: PgNode): Anchor
   report(descriptor: ReportDescriptor<MessageId>): void
 }
 
@@ -107,11 +125,13 @@ export interface RuleContext<MessageId extends string = string> {
  * called for every node of that kind anywhere in a statement's tree, in document order, with the node
  * body and its ancestors' bodies. Special keys:
  * - `Statement`: every statement, parsed or not, before its nodes.
+ * - `Statement:exit`: every statement, after its nodes, once it has been applied to `ctx.schema`.
  * - `Migration`: each migration under review, before its statements.
  * - `Change` / `Change:exit`: once per review batch, before and after everything.
  */
 export interface Visitors {
   Statement?: (statement: Statement) => void
+  'Statement:exit'?: (statement: Statement) => void
   Migration?: (migration: Migration) => void
   Change?: (change: MigrationChange) => void
   'Change:exit'?: () => void
