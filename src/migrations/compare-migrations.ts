@@ -1,0 +1,76 @@
+import picomatch from 'picomatch'
+import type { Config } from '../config/schema.js'
+import type { FileSource } from './file-source.js'
+import { normalizeRepoPath } from './paths.js'
+import type { MigrationChange, MigrationSet, TransactionMode } from './types.js'
+
+/**
+ * What a change does to the migrations: added (head only, in application order), edited (same id, other
+ * bytes), removed (base only). `base` is null when the base has no readable version (e.g. a new repository).
+ */
+export function compareMigrationSets(base: MigrationSet | null, head: MigrationSet, changedFiles: string[], config: Config): MigrationChange {
+  const baseById = new Map((base?.migrations ?? []).map((migration) => [migration.id, migration]))
+  const headIds = new Set(head.migrations.map((migration) => migration.id))
+  const change: MigrationChange = { base, head, added: [], edited: [], removed: [], changedSchemaFiles: [], changedFiles }
+  for (const migration of head.migrations) {
+    const before = baseById.get(migration.id)
+    if (!before) change.added.push(migration)
+    else if (before.hash !== migration.hash) change.edited.push({ base: before, head: migration })
+  }
+  change.removed = (base?.migrations ?? []).filter((migration) => !headIds.has(migration.id))
+  const isSchemaFile = picomatch(config.paths.schema, { dot: true })
+  change.changedSchemaFiles = changedFiles.filter((file) => isSchemaFile(file))
+  return change
+}
+
+/** The runner's transaction semantics: configured, or what the layout's runner does. */
+export function transactionModeFor(set: MigrationSet, config: Config): TransactionMode {
+  const configured = config.migrations.transaction
+  if (configured !== 'auto') return configured
+  switch (set.layout) {
+    case 'drizzle':
+    case 'drizzle-v1':
+      return 'all-pending'
+    case 'prisma':
+      return 'per-file'
+    case 'plain':
+      return 'none'
+  }
+}
+
+/**
+ * Folders whose files can matter to a review: the migrations folder and the fixed part of every
+ * configured glob. Listing only these keeps `findChangedFiles` away from the rest of a large tree.
+ */
+export function watchedDirs(config: Config): string[] {
+  const globBases = [...config.paths.schema, ...config.paths.migrations].map((glob) => picomatch.scan(glob).base)
+  const dirs = [config.migrations.dir, ...globBases].map((dir) => normalizeRepoPath(dir)).filter((dir): dir is string => dir !== null)
+  return [...new Set(dirs)].filter((dir, _, all) => !all.some((other) => other !== dir && (other === '' || dir.startsWith(`${other}/`))))
+}
+
+/**
+ * Files that differ between two versions of a repository below `dirs` (added, deleted, or other bytes),
+ * sorted. For the CLI's `--base` mode, where no pull-request file list exists.
+ */
+export async function findChangedFiles(base: FileSource, head: FileSource, dirs: string[]): Promise<string[]> {
+  const [baseFiles, headFiles] = await Promise.all([listAll(base, dirs), listAll(head, dirs)])
+  const changed = new Set<string>()
+  for (const file of baseFiles) if (!headFiles.has(file)) changed.add(file)
+  const common: string[] = []
+  for (const file of headFiles) {
+    if (!baseFiles.has(file)) changed.add(file)
+    else common.push(file)
+  }
+  const differs = await Promise.all(common.map(async (file) => {
+    const [before, after] = await Promise.all([base.read(file), head.read(file)])
+    return before === null || after === null || !before.equals(after)
+  }))
+  common.forEach((file, index) => {
+    if (differs[index]) changed.add(file)
+  })
+  return [...changed].sort()
+}
+
+async function listAll(source: FileSource, dirs: string[]): Promise<Set<string>> {
+  return new Set((await Promise.all(dirs.map((dir) => source.list(dir)))).flat())
+}

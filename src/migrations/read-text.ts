@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto'
+import type { FileSource } from './file-source.js'
+import { problemAt, SET_PROBLEM_RULES } from './set-problems.js'
+import type { Migration, SetProblem } from './types.js'
+
+/** Files above this size are not migrations anyone reviews; reading them would only cost memory. */
+export const MAX_FILE_BYTES = 5 * 1024 * 1024
+
+export interface TextFile {
+  path: string
+  /** Decoded exactly as the runner's `buffer.toString()` does for valid UTF-8 (a BOM is kept). */
+  text: string
+  /** Hex SHA-256 of the raw bytes (what drizzle-orm stores in `__drizzle_migrations.hash`). */
+  hash: string
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** Decodes a text file, or returns the `unreadable-file` problem that replaces it. */
+export function decodeTextFile(path: string, bytes: Buffer): TextFile | SetProblem {
+  const rule = SET_PROBLEM_RULES.unreadableFile
+  if (bytes.length > MAX_FILE_BYTES) return problemAt(rule, 'fileTooLarge', { path, bytes: bytes.length, limit: MAX_FILE_BYTES }, path)
+  if (bytes.includes(0)) return problemAt(rule, 'binaryFile', { path }, path)
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    return problemAt(rule, 'invalidUtf8', { path }, path)
+  }
+  return { path, text, hash: createHash('sha256').update(bytes).digest('hex') }
+}
+
+export type ReadResult =
+  | { status: 'text'; file: TextFile }
+  | { status: 'missing' }
+  | { status: 'unreadable'; problem: SetProblem }
+
+/** Reads and decodes one file. Callers add problems themselves, in a stable order, since reads run in parallel. */
+export async function readTextFile(source: FileSource, path: string): Promise<ReadResult> {
+  const bytes = await source.read(path)
+  if (bytes === null) return { status: 'missing' }
+  const decoded = decodeTextFile(path, bytes)
+  return 'ruleId' in decoded ? { status: 'unreadable', problem: decoded } : { status: 'text', file: decoded }
+}
+
+export function migrationOf(file: TextFile, id: string, order: number, breakpoints: boolean): Migration {
+  return { id, path: file.path, text: file.text, hash: file.hash, order, breakpoints }
+}
