@@ -7,8 +7,7 @@ export type Command =
   | { kind: 'help' }
 
 /** The command words; `approve` is configurable (`approval.command`), the others follow its prefix. */
-export function commandWords(config: Config): Record<Command['kind'], string> {
-  const approve = config.approval.command
+export function commandWords(approve: string): Record<Command['kind'], string> {
   const prefix = approve.replace(/-?approve$/, '') || '/dba'
   return { approve, revoke: `${prefix}-revoke`, recheck: `${prefix}-recheck`, help: `${prefix}-help` }
 }
@@ -19,7 +18,7 @@ export function commandWords(config: Config): Record<Command['kind'], string> {
  */
 export function parseCommand(body: string, config: Config): Command | null {
   const firstLine = body.split(/\r?\n/).find((line) => line.trim() !== '')?.trim() ?? ''
-  const words = commandWords(config)
+  const words = commandWords(config.approval.command)
   for (const kind of ['approve', 'revoke', 'recheck', 'help'] as const) {
     const word = words[kind]
     if (firstLine === word || firstLine.startsWith(`${word} `) || firstLine.startsWith(`${word}\t`)) {
