@@ -1,3 +1,4 @@
+import { posix } from 'node:path'
 import picomatch from 'picomatch'
 import type { Config } from '../config/schema.js'
 import type { FileSource } from './file-source.js'
@@ -43,9 +44,14 @@ export function transactionModeFor(set: MigrationSet, config: Config): Transacti
  * configured glob. Listing only these keeps `findChangedFiles` away from the rest of a large tree.
  */
 export function watchedDirs(config: Config): string[] {
-  const globBases = [...config.paths.schema, ...config.paths.migrations].map((glob) => picomatch.scan(glob).base)
+  const globBases = [...config.paths.schema, ...config.paths.migrations].map((glob) => {
+    const { base, isGlob } = picomatch.scan(glob)
+    // A literal pattern names a file: watch the folder it is in.
+    return isGlob ? base : posix.dirname(base)
+  })
   const dirs = [config.migrations.dir, ...globBases].map((dir) => normalizeRepoPath(dir)).filter((dir): dir is string => dir !== null)
-  return [...new Set(dirs)].filter((dir, _, all) => !all.some((other) => other !== dir && (other === '' || dir.startsWith(`${other}/`))))
+  const unique = [...new Set(dirs)]
+  return unique.filter((dir) => !unique.some((other) => other !== dir && (other === '' || dir.startsWith(`${other}/`)))).sort()
 }
 
 /**

@@ -27,6 +27,7 @@ export async function openGitSource(repoDir: string, ref: string): Promise<GitSo
 export class GitSource implements FileSource {
   readonly label: string
   private batch: CatFileBatch | undefined
+  private closed = false
 
   constructor(
     readonly repoDir: string,
@@ -56,14 +57,16 @@ export class GitSource implements FileSource {
   read(path: string): Promise<Buffer | null> {
     const normalized = normalizeRepoPath(path)
     // The batch protocol is line-based; a name with a newline cannot be asked for (nor is it a migration).
+    if (this.closed) return Promise.reject(new Error(`git source ${this.label} is closed`))
     if (normalized === null || normalized === '' || normalized.includes('\n')) return Promise.resolve(null)
     this.batch ??= new CatFileBatch(this.repoDir)
     return this.batch.read(`${this.commit}:${normalized}`)
   }
 
+  /** Ends the batch process; later reads are rejected. */
   close(): void {
+    this.closed = true
     this.batch?.close()
-    this.batch = undefined
   }
 }
 
@@ -117,7 +120,7 @@ class CatFileBatch {
   }
 
   close(): void {
-    this.fail(new Error('git source is closed'))
+    this.fail(new Error('git cat-file was closed'))
     this.child.stdin.end()
   }
 
