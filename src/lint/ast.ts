@@ -15,11 +15,11 @@ export function refOfNames(parts: string[]): TableRef | undefined {
   return parts.length > 1 ? { schema: parts[parts.length - 2], name } : { name }
 }
 
-/** `schema.name`, the schema only when it was written: how messages name a table. */
+/** How messages name a table: `schema.name`, or just `name` in the default `public` schema. */
 export function displayName(ref: TableRef | PgNode): string {
   const schema = 'relname' in ref ? ref.schemaname : ref.schema
   const name = 'relname' in ref ? ref.relname : ref.name
-  return schema ? `${schema}.${name}` : name
+  return schema && schema !== 'public' ? `${schema}.${name}` : name
 }
 
 /** A temporary table (`CREATE TEMP TABLE`): it lives for one session and never reaches production data. */
