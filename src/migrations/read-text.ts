@@ -10,8 +10,7 @@ export interface TextFile {
   path: string
   /** Decoded exactly as the runner's `buffer.toString()` does for valid UTF-8 (a BOM is kept). */
   text: string
-  /** Hex SHA-256 of the raw bytes (what drizzle-orm stores in `__drizzle_migrations.hash`). */
-  hash: string
+  bytes: Buffer
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -27,7 +26,7 @@ export function decodeTextFile(path: string, bytes: Buffer): TextFile | SetProbl
   } catch {
     return problemAt(rule, 'invalidUtf8', { path }, path)
   }
-  return { path, text, hash: createHash('sha256').update(bytes).digest('hex') }
+  return { path, text, bytes }
 }
 
 export type ReadResult =
@@ -43,6 +42,7 @@ export async function readTextFile(source: FileSource, path: string): Promise<Re
   return 'ruleId' in decoded ? { status: 'unreadable', problem: decoded } : { status: 'text', file: decoded }
 }
 
+/** The hash is drizzle-orm's: hex SHA-256 of the raw bytes, as stored in `__drizzle_migrations.hash`. */
 export function migrationOf(file: TextFile, id: string, order: number, breakpoints: boolean): Migration {
-  return { id, path: file.path, text: file.text, hash: file.hash, order, breakpoints }
+  return { id, path: file.path, text: file.text, hash: createHash('sha256').update(file.bytes).digest('hex'), order, breakpoints }
 }

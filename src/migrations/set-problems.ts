@@ -20,7 +20,7 @@ export const SET_PROBLEM_RULES = {
 } as const
 
 /** Where a problem about a whole file points: its first character. */
-export const FILE_START: SourceRange = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } }
+const FILE_START: SourceRange = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } }
 
 export function problemAt(
   ruleId: string,
