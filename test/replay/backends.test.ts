@@ -1,0 +1,117 @@
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { configSchema } from '../../src/config/schema.js'
+import { DockerUnavailableError } from '../../src/replay/docker.js'
+import { Sandbox } from '../../src/replay/sandbox.js'
+import { openClient, ReplayServer, ReplayServerError } from '../../src/replay/server.js'
+import { startReplayServer } from '../../src/replay/start-server.js'
+import { urlEndpoint } from '../../src/replay/url.js'
+import { adminUrl, leftovers } from './helpers.js'
+
+const limits = { statementTimeoutMs: 10_000, deadlineMs: 30_000, tempFileLimitKb: 10_240, maxDatabaseBytes: 100_000_000 }
+
+describe('embedded backend', () => {
+  let server: ReplayServer
+
+  beforeAll(async () => {
+    server = await startReplayServer(configSchema.parse({}))
+  })
+  afterAll(async () => {
+    await server.stop()
+  })
+
+  it('runs PostgreSQL 16 on loopback, refusing other databases to PUBLIC', async () => {
+    expect(server.backend).toBe('embedded')
+    expect(server.majorVersion).toBe(16)
+    const { rows } = await server.query<{ listen: string; fsync: string; connect: boolean }>(
+      "SELECT current_setting('listen_addresses') AS listen, current_setting('fsync') AS fsync, has_database_privilege('public', 'postgres', 'CONNECT') AS connect",
+    )
+    expect(rows[0]).toEqual({ listen: '127.0.0.1', fsync: 'off', connect: false })
+  })
+
+  it('creates a sandbox database from a template and removes it with its role', async () => {
+    await server.createDatabase('dba_review_test_template')
+    const sandbox = await Sandbox.open(server, { template: 'dba_review_test_template', limits })
+    const client = await sandbox.connect()
+    const { rows } = await client.query<{ db: string; owner: string; superuser: boolean; tempLimit: string }>(
+      "SELECT current_database() AS db, pg_get_userbyid(d.datdba) AS owner, r.rolsuper AS superuser, current_setting('temp_file_limit') AS \"tempLimit\" FROM pg_database d, pg_roles r WHERE d.datname = current_database() AND r.rolname = current_user",
+    )
+    expect(rows[0]).toEqual({ db: sandbox.database, owner: sandbox.login.user, superuser: false, tempLimit: '10MB' })
+    await sandbox.dispose()
+    await server.dropDatabase('dba_review_test_template')
+    expect(await leftovers(server)).toEqual({ databases: [], roles: [], sessions: [] })
+  })
+
+  it('serves the url backend: an existing server shared through a connection string', async () => {
+    const config = configSchema.parse({ replay: { backend: 'url', databaseUrl: adminUrl(server) } })
+    const shared = await startReplayServer(config)
+    try {
+      expect(shared.backend).toBe('url')
+      expect(shared.ownsCluster).toBe(false)
+      await shared.createDatabase('dba_review_test_url')
+      const sandbox = await Sandbox.open(shared, { template: 'dba_review_test_url', limits })
+      const client = await sandbox.connect()
+      expect((await client.query('SELECT current_database() AS db')).rows).toEqual([{ db: sandbox.database }])
+      await sandbox.dispose()
+      await shared.dropDatabase('dba_review_test_url')
+    } finally {
+      await shared.stop()
+    }
+    // Stopping a url server only closes the engine's session; the server itself keeps running.
+    expect((await server.query('SELECT 1 AS one')).rows[0].one).toBe(1)
+    expect(await leftovers(server)).toEqual({ databases: [], roles: [], sessions: [] })
+  })
+
+  it('rejects a server whose major version is not the configured one, and stops it', async () => {
+    const endpoint = urlEndpoint(adminUrl(server))
+    await expect(ReplayServer.connect(endpoint, 15)).rejects.toThrow(/runs PostgreSQL 16\.\d+, but postgres.version is 15/)
+    const parent = mkdtempSync(path.join(tmpdir(), 'backends-test-'))
+    chmodSync(parent, 0o755)
+    try {
+      await expect(startReplayServer(configSchema.parse({ postgres: { version: 15 } }), { tempDir: parent })).rejects.toThrow(
+        /embedded backend ships PostgreSQL 16; use replay.backend 'docker' or 'url' for PostgreSQL 15/,
+      )
+      // The rejected embedded cluster was stopped and its directory removed.
+      expect(readdirSync(parent)).toEqual([])
+    } finally {
+      rmSync(parent, { recursive: true, force: true })
+    }
+  })
+
+  it('explains a missing or malformed database URL', async () => {
+    await expect(startReplayServer(configSchema.parse({ replay: { backend: 'url' } }))).rejects.toThrow(ReplayServerError)
+    expect(() => urlEndpoint('mysql://x@y/z')).toThrow(/postgres:\/\/ scheme/)
+    expect(() => urlEndpoint('not a url')).toThrow(/must be a URL/)
+  })
+
+  it('removes its data directory and process when stopped', async () => {
+    const config = configSchema.parse({})
+    const other = await startReplayServer(config)
+    const { rows } = await other.query<{ dir: string; pid: number }>("SELECT current_setting('data_directory') AS dir, pg_backend_pid() AS pid")
+    const dataDir = rows[0]!.dir
+    const admin = await openClient(other.connection('postgres'))
+    await other.stop()
+    expect(existsSync(path.dirname(dataDir))).toBe(false)
+    await expect(admin.query('SELECT 1')).rejects.toThrow()
+  })
+})
+
+describe('docker backend', () => {
+  it('produces a PostgreSQL 16 connection through testcontainers', async (ctx) => {
+    let server: ReplayServer
+    try {
+      server = await startReplayServer(configSchema.parse({ replay: { backend: 'docker' } }))
+    } catch (error) {
+      if (error instanceof DockerUnavailableError) return ctx.skip(`No Docker engine reachable, docker backend not exercised: ${error.message}`)
+      throw error
+    }
+    try {
+      expect(server.majorVersion).toBe(16)
+      expect(server.ownsCluster).toBe(true)
+    } finally {
+      await server.stop()
+    }
+  }, 120_000)
+})
