@@ -60,7 +60,7 @@ describe('embedded backend', () => {
       await shared.stop()
     }
     // Stopping a url server only closes the engine's session; the server itself keeps running.
-    expect((await server.query('SELECT 1 AS one')).rows[0].one).toBe(1)
+    expect((await server.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
     expect(await leftovers(server)).toEqual({ databases: [], roles: [], sessions: [] })
   })
 
