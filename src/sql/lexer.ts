@@ -150,3 +150,42 @@ export function skipTrivia(text: string, from: number, to = text.length): { offs
   }
   return { offset: i, comments }
 }
+
+export interface IdentifierToken {
+  /** Offsets in the scanned text. */
+  start: number
+  end: number
+  /** The name as PostgreSQL reads it, before truncation: unquoted ones ASCII-down-cased, quoted ones unescaped. */
+  name: string
+}
+
+/** Every identifier token in `text` (keywords included), skipping strings, comments and dollar-quoted bodies. */
+export function identifierTokens(text: string): IdentifierToken[] {
+  const tokens: IdentifierToken[] = []
+  let i = 0
+  while (i < text.length) {
+    const ch = text[i] as string
+    if (ch === '-' && text[i + 1] === '-') {
+      const eol = text.indexOf('\n', i)
+      i = eol === -1 ? text.length : eol
+    } else if (ch === '/' && text[i + 1] === '*') i = skipBlockComment(text, i)
+    else if (ch === "'") i = skipQuoted(text, i, "'", (text[i - 1] === 'E' || text[i - 1] === 'e') && !isIdentChar(text[i - 2]))
+    else if (ch === '"') {
+      const end = skipQuoted(text, i, '"', false)
+      tokens.push({ start: i, end, name: text.slice(i + 1, end - 1).replaceAll('""', '"') })
+      i = end
+    } else if (ch === '$' && !isIdentChar(text[i - 1])) {
+      DOLLAR_TAG.lastIndex = i
+      const tag = DOLLAR_TAG.exec(text)
+      const close = tag ? text.indexOf(tag[0], i + tag[0].length) : -1
+      i = !tag ? i + 1 : close === -1 ? text.length : close + tag[0].length
+    } else if (isIdentChar(ch)) {
+      let end = i + 1
+      while (isIdentChar(text[end])) end++
+      // PostgreSQL down-cases only ASCII letters of unquoted identifiers in multibyte encodings.
+      if (!/[0-9$]/.test(ch)) tokens.push({ start: i, end, name: text.slice(i, end).replace(/[A-Z]+/g, (s) => s.toLowerCase()) })
+      i = end
+    } else i++
+  }
+  return tokens
+}
