@@ -73,6 +73,7 @@ function batchesOf(change: MigrationChange): Batch[] {
 class TransactionTracker {
   private id = 0
   private inTransaction = false
+  private explicit = false
   private sessionLockTimeout = false
   private localLockTimeout = false
   private sessionStatementTimeout = false
@@ -101,6 +102,8 @@ class TransactionTracker {
       id: this.id,
       lockTimeoutSet: this.config.lint.assumeLockTimeout || this.sessionLockTimeout || this.localLockTimeout,
       statementTimeoutSet: this.config.lint.assumeStatementTimeout || this.sessionStatementTimeout || this.localStatementTimeout,
+      mode: this.mode,
+      explicit: this.inTransaction && this.explicit,
     }
   }
 
@@ -116,7 +119,7 @@ class TransactionTracker {
     if (statement.kind === 'TransactionStmt') {
       const kind = node.kind as string
       if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
-        if (!this.inTransaction) this.begin()
+        if (!this.inTransaction) this.begin(true)
       } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE' || kind === 'TRANS_STMT_COMMIT_PREPARED') {
         this.end()
       }
@@ -132,7 +135,8 @@ class TransactionTracker {
     }
   }
 
-  private begin(): void {
+  private begin(explicit = false): void {
+    this.explicit = explicit
     this.id++
     this.inTransaction = true
     this.members = []

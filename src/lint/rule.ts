@@ -93,6 +93,10 @@ export interface TransactionInfo {
   /** `SET lock_timeout` to a non-zero value earlier in this transaction (or the config assumes the runner does). */
   lockTimeoutSet: boolean
   statementTimeoutSet: boolean
+  /** How the runner wraps statements (the configured mode). */
+  mode: TransactionMode
+  /** The current transaction was opened by a `BEGIN` in the migrations rather than by the runner. */
+  explicit: boolean
 }
 
 /** Everything a rule may know while it looks at one statement. Built by the engine; rules never build it. */

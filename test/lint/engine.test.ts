@@ -57,6 +57,15 @@ describe('transaction model', () => {
     expect(seen.map((s) => s.tx.inTransaction)).toEqual([true, false, true, true, false])
   })
 
+  it('tells rules the runner mode and whether a BEGIN in the migration opened the transaction', () => {
+    const seen = probe({ sql: 'CREATE TABLE a (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE b (id int);\nCOMMIT;\nCREATE TABLE c (id int);', transaction: 'per-file' })
+    expect(seen.filter((s) => s.sql.startsWith('CREATE')).map((s) => [s.tx.mode, s.tx.explicit])).toEqual([
+      ['per-file', false],
+      ['per-file', true],
+      ['per-file', false],
+    ])
+  })
+
   it.each<[TransactionMode, boolean[], number]>([
     ['per-file', [true, true], 2],
     ['none', [false, false], 1],
