@@ -22,3 +22,10 @@ export const severityIcon: Record<Severity, string> = {
   warning: '⚠️',
   notice: 'ℹ️',
 }
+
+/** GitHub Actions workflow commands (`::error file=…::message`) know `error | warning | notice`. */
+export const workflowCommand: Record<Severity, 'error' | 'warning' | 'notice'> = {
+  error: 'error',
+  warning: 'warning',
+  notice: 'notice',
+}

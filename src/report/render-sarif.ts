@@ -1,0 +1,90 @@
+import type { Log, ReportingDescriptor, Result } from 'sarif'
+import type { Finding } from '../lint/finding.js'
+import type { Rule, RuleMeta } from '../lint/rule.js'
+import type { ReviewReport } from '../review/review-report.js'
+import { sarifLevel } from './severity.js'
+
+export interface SarifOptions {
+  /** Rules to describe in `tool.driver.rules` (every finding's rule must be among them). */
+  rules: readonly Rule[]
+  toolVersion: string
+  /** Base URL of the rule pages (`<base>/<id>.md`). */
+  rulesDocsUrl: string
+}
+
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
+
+/** SARIF `text` fields are plain text; rule metadata is Markdown with inline code. */
+function plainText(markdown: string): string {
+  return markdown.replace(/`([^`]*)`/g, '$1').replace(/\*\*([^*]*)\*\*/g, '$1')
+}
+
+function descriptor(meta: RuleMeta, rulesDocsUrl: string): ReportingDescriptor {
+  const help = [meta.safeAlternative, ...(meta.fix ? [`Fix: ${meta.fix}`] : [])].join('\n\n')
+  return {
+    id: meta.id,
+    name: meta.id.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase()),
+    shortDescription: { text: plainText(meta.summary) },
+    fullDescription: { text: plainText(meta.rationale), markdown: meta.rationale },
+    help: { text: plainText(help), markdown: help },
+    helpUri: `${rulesDocsUrl.replace(/\/+$/, '')}/${meta.id}.md`,
+    defaultConfiguration: meta.severity === 'off' ? { enabled: false } : { level: sarifLevel[meta.severity] },
+    properties: { tags: [meta.category] },
+  }
+}
+
+function result(finding: Finding, ruleIndex: number): Result {
+  const { start, end } = finding.range
+  const artifactLocation = { uri: finding.file, uriBaseId: '%SRCROOT%' }
+  return {
+    ruleId: finding.ruleId,
+    ruleIndex,
+    level: sarifLevel[finding.severity],
+    message: { text: finding.help ? `${finding.message} ${plainText(finding.help)}` : finding.message },
+    locations: [{ physicalLocation: { artifactLocation, region: { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column } } }],
+    ...(finding.fix
+      ? {
+          fixes: [
+            {
+              description: { text: finding.fix.description },
+              artifactChanges: [
+                {
+                  artifactLocation,
+                  replacements: finding.fix.edits.map((edit) => ({
+                    deletedRegion: { charOffset: edit.start, charLength: edit.end - edit.start },
+                    insertedContent: { text: edit.text },
+                  })),
+                },
+              ],
+            },
+          ],
+        }
+      : {}),
+    properties: { source: finding.source, ...(finding.migration ? { migration: finding.migration } : {}) },
+  }
+}
+
+/**
+ * SARIF 2.1.0 log for GitHub code scanning and other SARIF viewers: one run for all reports (code scanning
+ * accepts one run per tool and category). Columns count UTF-16 code units.
+ */
+export function renderSarif(reports: readonly ReviewReport[], options: SarifOptions): string {
+  const rules = [...options.rules].sort((a, b) => a.meta.id.localeCompare(b.meta.id))
+  const index = new Map(rules.map((r, i) => [r.meta.id, i]))
+  const findings = reports.flatMap((r) => r.findings)
+  const missing = findings.find((f) => !index.has(f.ruleId))
+  if (missing) throw new Error(`renderSarif: finding of rule ${missing.ruleId}, which is not among the rules given`)
+  const log: Log = {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'dba-review', version: options.toolVersion, informationUri: options.rulesDocsUrl, rules: rules.map((r) => descriptor(r.meta, options.rulesDocsUrl)) } },
+        originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The repository root.' } } },
+        columnKind: 'utf16CodeUnits',
+        results: findings.map((f) => result(f, index.get(f.ruleId)!)),
+      },
+    ],
+  }
+  return `${JSON.stringify(log, null, 2)}\n`
+}

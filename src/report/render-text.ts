@@ -1,0 +1,55 @@
+import type { Finding, Severity } from '../lint/finding.js'
+import type { ReviewReport } from '../review/review-report.js'
+
+export interface TextOptions {
+  /** ANSI colours; the caller decides (TTY, NO_COLOR, FORCE_COLOR). */
+  color: boolean
+}
+
+const SGR = { bold: [1, 22], dim: [2, 22], red: [31, 39], yellow: [33, 39], cyan: [36, 39], green: [32, 39] } as const
+type Style = keyof typeof SGR
+
+const severityStyle: Record<Severity, Style> = { error: 'red', warning: 'yellow', notice: 'cyan' }
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`
+}
+
+/** Human-readable report: findings grouped by file as `file:line:col severity rule message`, each with its help. */
+export function renderText(reports: readonly ReviewReport[], options: TextOptions): string {
+  const paint = (style: Style, text: string): string => (options.color ? `\u001b[${SGR[style][0]}m${text}\u001b[${SGR[style][1]}m` : text)
+  const lines: string[] = []
+  const byFile = new Map<string, Finding[]>()
+  for (const finding of reports.flatMap((r) => r.findings)) {
+    const list = byFile.get(finding.file)
+    if (list) list.push(finding)
+    else byFile.set(finding.file, [finding])
+  }
+
+  for (const [file, findings] of byFile) {
+    lines.push(paint('bold', file))
+    for (const f of findings) {
+      const where = `${file}:${f.range.start.line}:${f.range.start.column}`
+      lines.push(`${where} ${paint(severityStyle[f.severity], f.severity)} ${paint('dim', f.ruleId)} ${f.message.replace(/\n/g, '\n  ')}`)
+      if (f.help) lines.push(`  ${paint('dim', 'help:')} ${f.help}`)
+      if (f.fix) lines.push(`  ${paint('dim', 'fix:')} ${f.fix.description}`)
+    }
+    lines.push('')
+  }
+
+  const verdict = (counts: Record<Severity, number>): string => {
+    const { error, warning, notice } = counts
+    if (error + warning + notice === 0) return paint('green', 'no findings')
+    return [paint(error ? 'red' : 'dim', plural(error, 'error')), plural(warning, 'warning'), plural(notice, 'notice')].join(', ')
+  }
+  for (const report of reports) {
+    const scope = `${plural(report.reviewed.length, 'migration')} reviewed in ${report.migrationsDir || '.'} (${report.layout}, transaction: ${report.transactionMode})`
+    lines.push(`${scope}: ${verdict(report.counts)}`)
+  }
+  if (reports.length > 1) {
+    const total: Record<Severity, number> = { error: 0, warning: 0, notice: 0 }
+    for (const report of reports) for (const s of ['error', 'warning', 'notice'] as const) total[s] += report.counts[s]
+    lines.push(`Total: ${verdict(total)}`)
+  }
+  return `${lines.join('\n')}\n`
+}
