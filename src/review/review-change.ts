@@ -1,0 +1,44 @@
+import type { Config } from '../config/schema.js'
+import type { Severity } from '../lint/finding.js'
+import { compareFindings } from '../lint/finding.js'
+import { lintChange, type TableStats } from '../lint/engine.js'
+import type { Rule } from '../lint/rule.js'
+import { compareMigrationSets, transactionModeFor } from '../migrations/compare-migrations.js'
+import type { FileSource } from '../migrations/file-source.js'
+import { findMigrationSet } from '../migrations/find-migration-set.js'
+import type { MigrationChange } from '../migrations/types.js'
+import { loadParser } from '../sql/parse.js'
+import type { ReviewReport } from './review-report.js'
+
+export interface ReviewChangeOptions {
+  /** The version the change applies to (the pull request's base); null reviews every migration of `head` on its own. */
+  base: FileSource | null
+  head: FileSource
+  /** Repository-relative files that differ between base and head (from the pull request, or computed). */
+  changedFiles: string[]
+  config: Config
+  tableStats?: TableStats
+  rules: readonly Rule[]
+}
+
+function reviewedOf(change: MigrationChange): ReviewReport['reviewed'] {
+  if (!change.base) return change.head.migrations.map((m) => ({ id: m.id, path: m.path, status: 'added' as const }))
+  return [...change.added.map((m) => ({ m, status: 'added' as const })), ...change.edited.map((e) => ({ m: e.head, status: 'edited' as const }))]
+    .sort((a, b) => a.m.order - b.m.order)
+    .map(({ m, status }) => ({ id: m.id, path: m.path, status }))
+}
+
+/**
+ * The one domain entry point for reviewing a change, shared by the CLI and the GitHub App: reads the
+ * migration sets of both versions as the runner will apply them, compares them, and lints the change.
+ */
+export async function reviewChange(options: ReviewChangeOptions): Promise<ReviewReport> {
+  const { config } = options
+  const [, base, head] = await Promise.all([loadParser(), options.base ? findMigrationSet(options.base, config) : null, findMigrationSet(options.head, config)])
+  const change = compareMigrationSets(base, head, options.changedFiles, config)
+  const transactionMode = transactionModeFor(head, config)
+  const findings = lintChange({ change, config, transactionMode, rules: options.rules, ...(options.tableStats ? { tableStats: options.tableStats } : {}) }).sort(compareFindings)
+  const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 }
+  for (const finding of findings) counts[finding.severity]++
+  return { version: 1, migrationsDir: head.dir, layout: head.layout, transactionMode, reviewed: reviewedOf(change), findings, counts }
+}
