@@ -1,8 +1,7 @@
-import { displayName, isTemporary } from '../src/lint/ast.js'
-import { type Anchor, defineRule } from '../src/lint/rule.js'
-import { refOf, type TableRef } from '../src/schema/schema-state.js'
+import { displayName } from '../src/lint/ast.js'
+import { createdTableVisitors } from '../src/lint/created-tables.js'
+import { defineRule } from '../src/lint/rule.js'
 import type { PgNode } from '../src/sql/parse.js'
-import type { TableInfo } from '../src/schema/types.js'
 
 /** `CREATE TABLE … (LIKE src INCLUDING INDEXES)` (or `INCLUDING ALL`) copies the source's primary key. */
 const LIKE_INCLUDING_INDEXES = 1 << 6
@@ -61,36 +60,21 @@ export default defineRule({
     },
   },
   check: (ctx) => {
-    const pending: Array<{ ref: TableRef; anchor: Anchor }> = []
-    const created: Array<{ table: TableInfo; anchor: Anchor }> = []
-
     /** The primary key comes from a `LIKE … INCLUDING INDEXES` source that has one or that we cannot see. */
-    const copiesKey = (elements: PgNode[]): boolean =>
-      elements.some((e) => {
+    const copiesKey = (node: PgNode): boolean =>
+      (node.tableElts ?? []).some((e: PgNode) => {
         const like = e.TableLikeClause
         if (!like || !(like.options & LIKE_INCLUDING_INDEXES)) return false
         const source = ctx.schema.table(like.relation)
         return !source || source.constraints.some((c) => c.kind === 'primary')
       })
 
-    return {
-      CreateStmt(node) {
-        if (isTemporary(node.relation) || node.partbound || (node.if_not_exists && ctx.schema.table(node.relation))) return
-        if (copiesKey(node.tableElts ?? [])) return
-        pending.push({ ref: refOf(node.relation), anchor: ctx.anchor(node.relation) })
+    return createdTableVisitors(
+      ctx,
+      (table, anchor) => {
+        if (!table.constraints.some((c) => c.kind === 'primary')) ctx.report({ messageId: 'missingPrimaryKey', data: { table: displayName(table) }, at: anchor })
       },
-      'Statement:exit'() {
-        for (const { ref, anchor } of pending.splice(0)) {
-          const table = ctx.schema.table(ref)
-          if (table) created.push({ table, anchor })
-        }
-      },
-      'Change:exit'() {
-        for (const { table, anchor } of created) {
-          if (ctx.schema.table(table) !== table || table.constraints.some((c) => c.kind === 'primary')) continue
-          ctx.report({ messageId: 'missingPrimaryKey', data: { table: displayName(table) }, at: anchor })
-        }
-      },
-    }
+      (node) => !copiesKey(node),
+    )
   },
 })
