@@ -1,0 +1,75 @@
+import type { ProbotOctokit } from 'probot'
+import type { FileSource } from '../migrations/file-source.js'
+import type { ContentEntry } from '../gate/fingerprint.js'
+import { BoundedMap } from '../jobs/bounded-map.js'
+
+interface TreeEntry {
+  path: string
+  sha: string
+  type: 'blob' | 'tree' | 'commit'
+}
+
+/** Blob bytes by `owner/repo:sha`: content-addressed, so a cached blob is never stale. */
+const blobCache = new BoundedMap<string, Buffer>(5_000)
+
+/**
+ * One commit of a repository read through the Git Data API: the tree (recursive, with content SHAs) once,
+ * then blobs on demand. Nothing from the repository is ever executed. Base and head of one pull request
+ * share most blobs, and the cache serves them once.
+ */
+export class GitHubTreeSource implements FileSource {
+  private constructor(
+    private readonly octokit: ProbotOctokit,
+    private readonly owner: string,
+    private readonly repo: string,
+    readonly sha: string,
+    private readonly blobs: ReadonlyMap<string, string>,
+    readonly label: string,
+  ) {}
+
+  static async load(octokit: ProbotOctokit, owner: string, repo: string, sha: string, label: string): Promise<GitHubTreeSource> {
+    const blobs = new Map<string, string>()
+    for (const entry of await readTree(octokit, owner, repo, sha, '')) if (entry.type === 'blob') blobs.set(entry.path, entry.sha)
+    return new GitHubTreeSource(octokit, owner, repo, sha, blobs, `${label} (${sha.slice(0, 7)})`)
+  }
+
+  /** Every file with its git blob SHA, for the review fingerprint. */
+  entries(): ContentEntry[] {
+    return [...this.blobs].map(([path, contentId]) => ({ path, contentId }))
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const prefix = dir === '' ? '' : `${dir.replace(/\/+$/, '')}/`
+    return [...this.blobs.keys()].filter((path) => path.startsWith(prefix)).sort()
+  }
+
+  async read(path: string): Promise<Buffer | null> {
+    const sha = this.blobs.get(path)
+    if (sha === undefined) return null
+    const key = `${this.owner}/${this.repo}:${sha}`
+    const cached = blobCache.get(key)
+    if (cached) return cached
+    const { data } = await this.octokit.rest.git.getBlob({ owner: this.owner, repo: this.repo, file_sha: sha })
+    const bytes = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8')
+    blobCache.set(key, bytes)
+    return bytes
+  }
+}
+
+/**
+ * The whole tree below `sha`. GitHub truncates recursive listings past 100,000 entries or 7 MB; then each
+ * subtree is listed on its own, so large monorepos are still read completely.
+ */
+async function readTree(octokit: ProbotOctokit, owner: string, repo: string, sha: string, prefix: string): Promise<TreeEntry[]> {
+  const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: sha, recursive: '1' })
+  const entries = data.tree.map((e) => ({ path: `${prefix}${e.path}`, sha: e.sha as string, type: e.type as TreeEntry['type'] }))
+  if (!data.truncated) return entries
+  const { data: top } = await octokit.rest.git.getTree({ owner, repo, tree_sha: sha })
+  const out: TreeEntry[] = []
+  for (const e of top.tree) {
+    const path = `${prefix}${e.path}`
+    if (e.type === 'tree') out.push(...(await readTree(octokit, owner, repo, e.sha as string, `${path}/`)))
+    else out.push({ path, sha: e.sha as string, type: e.type as TreeEntry['type'] })
+  }
+  return out
+}
