@@ -1,0 +1,42 @@
+import type { PgNode, Statement } from '../sql/parse.js'
+import { quoteIdent, relationSql } from './ast.js'
+import type { Fix, TextEdit } from './finding.js'
+import type { RuleContext } from './rule.js'
+
+/** Inserts `text` right after the part of the statement that `prefix` (anchored at its first token) matches. */
+export function insertAfterPrefix(statement: Statement, prefix: RegExp, text: string): TextEdit | undefined {
+  const match = prefix.exec(statement.text)
+  if (!match || match.index !== 0) return undefined
+  const at = statement.range.start.offset + match[0].length
+  return { start: at, end: at, text }
+}
+
+/** Removes the first part of the statement that `pattern` matches. */
+export function removeMatch(statement: Statement, pattern: RegExp): TextEdit | undefined {
+  const match = pattern.exec(statement.text)
+  if (!match) return undefined
+  const start = statement.range.start.offset + match.index
+  return { start, end: start + match[0].length, text: '' }
+}
+
+/**
+ * Turns a lone validating `ALTER TABLE … ADD CONSTRAINT name CHECK/FOREIGN KEY …;` into the same statement
+ * `NOT VALID` plus `ALTER TABLE … VALIDATE CONSTRAINT name;` in a statement of its own. This only helps when
+ * the two commit separately: in one transaction the ADD's lock (ACCESS EXCLUSIVE for a CHECK, SHARE ROW
+ * EXCLUSIVE on both tables for a foreign key) is held until COMMIT, through the whole validation scan. So
+ * the fix is offered only when the statement runs in autocommit and the file is split on
+ * `--> statement-breakpoint` (each chunk is one query: a chunk with both statements would be one implicit
+ * transaction), and only for a named constraint that is the statement's only command.
+ */
+export function splitValidationFix(ctx: RuleContext, alter: PgNode, constraint: PgNode): Fix | undefined {
+  const { statement, migration } = ctx
+  if (!statement || !migration?.breakpoints || ctx.transaction.inTransaction) return undefined
+  if ((alter.cmds ?? []).length !== 1 || !constraint.conname) return undefined
+  const end = statement.range.end.offset
+  const at = statement.text.endsWith(';') ? end - 1 : end
+  const target = `${alter.missing_ok ? 'IF EXISTS ' : ''}${alter.relation.inh ? '' : 'ONLY '}${relationSql(alter.relation)}`
+  return {
+    description: 'Add the constraint NOT VALID, then validate it in its own statement (SHARE UPDATE EXCLUSIVE: reads and writes continue)',
+    edits: [{ start: at, end, text: ` NOT VALID;\n--> statement-breakpoint\nALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(constraint.conname)};` }],
+  }
+}
