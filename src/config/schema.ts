@@ -81,6 +81,9 @@ export const configSchema = z
         maxDatabaseBytes: z.number().int().positive().default(2_147_483_648),
         dangerousLockMs: z.number().int().positive().default(1_000).describe('A dangerous lock held longer than this is a finding.'),
         slowMigrationMs: z.number().int().positive().default(30_000).describe('A change whose replay takes longer than this is a finding.'),
+        maxRows: z.number().int().positive().default(10_000_000).describe('Cap on synthetic rows per table and on rows one set-returning call in a migration may produce.'),
+        blockedTrafficMs: z.number().int().positive().default(1_000).describe('Probe reads or writes blocked longer than this are a finding.'),
+        lockTimeoutMs: z.number().int().positive().default(1_000).describe('The lock_timeout the lock-queue experiment tries (what the runner should set).'),
       })
       .prefault({}),
   })
