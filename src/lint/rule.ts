@@ -8,16 +8,10 @@ import type { SeveritySetting, TextEdit } from './finding.js'
 
 export type RuleCategory = 'locks' | 'data' | 'design' | 'policy' | 'integrity' | 'engine'
 
-/** A runnable example or test case: SQL of the migration under review, plus the context it runs in. */
-export interface RuleCase {
+/** Where a runnable example or test case runs; shared by SQL cases and file cases. */
+interface CaseContext {
   /** Shown in test output; required for tests, optional for doc examples. */
   name?: string
-  /** SQL of the new migration (one file). */
-  sql: string
-  /** SQL that existed before the change (the base schema). Tables here are "existing". */
-  base?: string
-  /** More new migration files after `sql`, in order (same pending batch). */
-  more?: string[]
   pgVersion?: number
   transaction?: TransactionMode
   /** Merged over the default config (e.g. `{ lint: { assumeLockTimeout: true } }`). */
@@ -26,8 +20,33 @@ export interface RuleCase {
   options?: Record<string, unknown>
 }
 
-export interface InvalidRuleCase extends RuleCase {
-  errors: Array<{ messageId: string; line?: number; column?: number; file?: number }>
+/** A case about SQL: the migration under review, plus the context it runs in. */
+export interface SqlRuleCase extends CaseContext {
+  /** SQL of the new migration (one file). */
+  sql: string
+  /** SQL that existed before the change (the base schema). Tables here are "existing". */
+  base?: string
+  /** More new migration files after `sql`, in order (same pending batch). */
+  more?: string[]
+}
+
+/** Repository-relative path → content (bytes for binary or non-UTF-8 files). */
+export type FileTree = Record<string, string | Uint8Array>
+
+/**
+ * A case about the migration files themselves (journal, snapshots, edits of merged migrations): two versions
+ * of a repository, read with the real migration-set readers and compared, as a review does. Without `base`
+ * there is no base version.
+ */
+export interface FilesRuleCase extends CaseContext {
+  files: { base?: FileTree; head: FileTree }
+}
+
+export type RuleCase = SqlRuleCase | FilesRuleCase
+
+export type InvalidRuleCase = RuleCase & {
+  /** `file`: index into the new migrations (SQL cases), or a repository path. */
+  errors: Array<{ messageId: string; line?: number; column?: number; file?: number | string }>
   /** The first file's text after applying every fix; `null` asserts no fix is offered. */
   output?: string | null
 }

@@ -1,7 +1,10 @@
 import { configSchema, type Config } from '../../src/config/schema.js'
 import type { Finding } from '../../src/lint/finding.js'
 import { lintChange, type TableStats } from '../../src/lint/engine.js'
-import type { Rule, RuleCase } from '../../src/lint/rule.js'
+import type { FileTree, FilesRuleCase, Rule, RuleCase, SqlRuleCase } from '../../src/lint/rule.js'
+import { compareMigrationSets, findChangedFiles, transactionModeFor, watchedDirs } from '../../src/migrations/compare-migrations.js'
+import type { FileSource } from '../../src/migrations/file-source.js'
+import { findMigrationSet } from '../../src/migrations/find-migration-set.js'
 import type { Migration, MigrationChange, MigrationSet } from '../../src/migrations/types.js'
 
 function migration(id: string, text: string, order: number): Migration {
@@ -21,8 +24,35 @@ function mergeDeep(target: Record<string, unknown>, patch: Record<string, unknow
   return out
 }
 
-/** The change a rule case describes: `base` as the one applied migration, `sql` and `more` as new ones. */
-export function changeOf(testCase: RuleCase): MigrationChange {
+/** A repository version held in memory: the real migration-set readers run on it as on a working tree. */
+class TreeSource implements FileSource {
+  readonly label = 'test tree'
+  constructor(private readonly files: FileTree) {}
+
+  async list(dir: string): Promise<string[]> {
+    return Object.keys(this.files).filter((path) => dir === '' || path.startsWith(`${dir}/`)).sort()
+  }
+
+  async read(path: string): Promise<Buffer | null> {
+    const content = this.files[path]
+    return content === undefined ? null : Buffer.from(content)
+  }
+}
+
+/** A files case's change, read and compared the way `reviewChange` does. */
+async function changeOfFiles(testCase: FilesRuleCase, config: Config): Promise<MigrationChange> {
+  const head = new TreeSource(testCase.files.head)
+  const base = testCase.files.base ? new TreeSource(testCase.files.base) : null
+  const [baseSet, headSet, changedFiles] = await Promise.all([
+    base ? findMigrationSet(base, config) : null,
+    findMigrationSet(head, config),
+    findChangedFiles(base ?? new TreeSource({}), head, watchedDirs(config)),
+  ])
+  return compareMigrationSets(baseSet, headSet, changedFiles, config)
+}
+
+/** The change a SQL case describes: `base` as the one applied migration, `sql` and `more` as new ones. */
+export function changeOf(testCase: SqlRuleCase): MigrationChange {
   const base = testCase.base === undefined ? [] : [migration('0000_base', testCase.base, 0)]
   const added = [testCase.sql, ...(testCase.more ?? [])].map((sql, i) => migration(`${String(i + 1).padStart(4, '0')}_change`, sql, base.length + i))
   return { base: set(base), head: set([...base, ...added]), added, edited: [], removed: [], changedSchemaFiles: [], changedFiles: added.map((m) => m.path) }
@@ -33,12 +63,22 @@ export function configOf(testCase: RuleCase, enabled: readonly Rule[]): Config {
   return configSchema.parse(mergeDeep({ postgres: { version: testCase.pgVersion ?? 16 }, rules }, testCase.config ?? {}))
 }
 
-/** Lints one rule case with exactly the given rules enabled (default severity, `off` rules switched on). */
-export function lintCase(testCase: RuleCase, enabled: readonly Rule[], allRules: readonly Rule[], tableStats?: TableStats): Finding[] {
-  const change = changeOf(testCase)
-  const config = configOf(testCase, enabled)
+function lintWith(change: MigrationChange, config: Config, testCase: RuleCase, enabled: readonly Rule[], allRules: readonly Rule[], tableStats?: TableStats): Finding[] {
   const off = Object.fromEntries(allRules.filter((r) => !enabled.includes(r)).map((r) => [r.meta.id, 'off' as const]))
-  return lintChange({ change, config: { ...config, rules: { ...off, ...config.rules } }, transactionMode: testCase.transaction ?? 'all-pending', rules: allRules, tableStats })
+  const transactionMode = testCase.transaction ?? transactionModeFor(change.head, config)
+  return lintChange({ change, config: { ...config, rules: { ...off, ...config.rules } }, transactionMode, rules: allRules, tableStats })
+}
+
+/** Lints one SQL case with exactly the given rules enabled (default severity, `off` rules switched on). */
+export function lintCase(testCase: SqlRuleCase, enabled: readonly Rule[], allRules: readonly Rule[], tableStats?: TableStats): Finding[] {
+  return lintWith(changeOf(testCase), configOf(testCase, enabled), testCase, enabled, allRules, tableStats)
+}
+
+/** Lints any rule case (SQL or files) like `lintCase`, and returns the change it built. */
+export async function lintRuleCase(testCase: RuleCase, enabled: readonly Rule[], allRules: readonly Rule[]): Promise<{ change: MigrationChange; findings: Finding[] }> {
+  const config = configOf(testCase, enabled)
+  const change = 'files' in testCase ? await changeOfFiles(testCase, config) : changeOf(testCase)
+  return { change, findings: lintWith(change, config, testCase, enabled, allRules) }
 }
 
 /** Applies every fix's edits to `text` (edits must not overlap). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { allRules } from '../../rules/index.js'
 import { configSchema } from '../../src/config/schema.js'
 import { lintChange } from '../../src/lint/engine.js'
-import { defineRule, type RuleCase, type TransactionInfo } from '../../src/lint/rule.js'
+import { defineRule, type SqlRuleCase, type TransactionInfo } from '../../src/lint/rule.js'
 import type { Migration, MigrationChange, MigrationSet, TransactionMode } from '../../src/migrations/types.js'
 import { changeOf, lintCase } from '../helpers/lint-sql.js'
 
@@ -28,7 +28,7 @@ function contextProbe(seen: Array<{ sql: string; tx: TransactionInfo; existing?:
   })
 }
 
-function probe(testCase: RuleCase) {
+function probe(testCase: SqlRuleCase) {
   const seen: Array<{ sql: string; tx: TransactionInfo; existing?: boolean }> = []
   const rule = contextProbe(seen)
   lintCase(testCase, [rule], [...allRules, rule])
@@ -140,7 +140,7 @@ describe('ignore directives', () => {
   })
 
   it('report an ignore that suppresses nothing, and a missing reason while still applying it', () => {
-    expect(lint('-- dba-review-ignore ban-drop-table: stale\nCREATE TABLE d (id int);\n-- dba-review-ignore ban-drop-table\nDROP TABLE a;')).toEqual(['unused-ignore@1', 'invalid-ignore@3'])
+    expect(lint('-- dba-review-ignore ban-drop-table: stale\nCREATE TABLE d (id bigint PRIMARY KEY);\n-- dba-review-ignore ban-drop-table\nDROP TABLE a;')).toEqual(['unused-ignore@1', 'invalid-ignore@3'])
   })
 
   it('honour squawk-ignore with squawk rule names and no reason', () => {
