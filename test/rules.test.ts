@@ -63,6 +63,7 @@ describe.each(allRules.map((rule) => [rule.meta.id, rule] as const))('%s', (id, 
         if (expected.line !== undefined) expect(actual.range.start.line, `line of error ${i + 1}`).toBe(expected.line)
         if (expected.column !== undefined) expect(actual.range.start.column, `column of error ${i + 1}`).toBe(expected.column)
         if (expected.file !== undefined) expect(actual.file).toBe(typeof expected.file === 'string' ? expected.file : files[expected.file])
+        if (expected.severity !== undefined) expect(actual.severity, `severity of error ${i + 1}`).toBe(expected.severity)
       })
       const fixed = findings.some((f) => f.fix)
       if (testCase.output === undefined) expect(fixed, 'a fix fired: state `output` (or `output: null`)').toBe(false)

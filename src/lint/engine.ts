@@ -3,7 +3,7 @@ import type { Migration, MigrationChange, SetProblem, TransactionMode } from '..
 import { type ParsedMigration, type PgNode, type Statement, parseMigration } from '../sql/parse.js'
 import type { SourceRange } from '../sql/source.js'
 import { refOf, SchemaState, type TableRef } from '../schema/schema-state.js'
-import { compareFindings, type Finding, type Severity, type SeveritySetting } from './finding.js'
+import { compareFindings, type Finding, type Severity, type SeveritySetting, severityRank } from './finding.js'
 import { type IgnoreDirective, parseIgnoreComment } from './ignores.js'
 import type { Anchor, ReportDescriptor, Rule, RuleContext, TransactionInfo, Visitors } from './rule.js'
 
@@ -312,6 +312,7 @@ export function lintChange(options: LintOptions): Finding[] {
     }
 
     const report = (rule: ResolvedRule, descriptor: ReportDescriptor<string>): void => {
+      const capped = descriptor.severity && severityRank[descriptor.severity] < severityRank[rule.severity] ? { severity: descriptor.severity } : {}
       const at = descriptor.at
       if (at) {
         const directive = at.migration && suppressedBy(rule.rule.meta.id, at.migration.path, at.statement)
@@ -322,6 +323,7 @@ export function lintChange(options: LintOptions): Finding[] {
         emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, at.file, at.range, {
           ...(at.migration ? { migration: at.migration.id } : {}),
           ...(descriptor.fix ? { fix: descriptor.fix } : {}),
+          ...capped,
         })
         return
       }
@@ -338,6 +340,7 @@ export function lintChange(options: LintOptions): Finding[] {
       emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, migration.path, current.parsed.lines.rangeOf(start, Math.max(start, end)), {
         migration: migration.id,
         ...(descriptor.fix ? { fix: descriptor.fix } : {}),
+        ...capped,
       })
     }
 

@@ -4,7 +4,7 @@ import type { Migration, MigrationChange, TransactionMode } from '../migrations/
 import type { PgNode, Statement } from '../sql/parse.js'
 import type { SourceRange } from '../sql/source.js'
 import type { SchemaState, TableRef } from '../schema/schema-state.js'
-import type { SeveritySetting, TextEdit } from './finding.js'
+import type { Severity, SeveritySetting, TextEdit } from './finding.js'
 
 export type RuleCategory = 'locks' | 'data' | 'design' | 'policy' | 'integrity' | 'engine'
 
@@ -18,6 +18,8 @@ interface CaseContext {
   config?: Record<string, unknown>
   /** Rule options (as in `rules.<id>.options`). */
   options?: Record<string, unknown>
+  /** Production row counts by `schema.table` (as the stats file gives them), for `ctx.rowCount`. */
+  tableStats?: Record<string, number>
 }
 
 /** A case about SQL: the migration under review, plus the context it runs in. */
@@ -46,7 +48,7 @@ export type RuleCase = SqlRuleCase | FilesRuleCase
 
 export type InvalidRuleCase = RuleCase & {
   /** `file`: index into the new migrations (SQL cases), or a repository path. */
-  errors: Array<{ messageId: string; line?: number; column?: number; file?: number | string }>
+  errors: Array<{ messageId: string; line?: number; column?: number; file?: number | string; severity?: Severity }>
   /** The first file's text after applying every fix; `null` asserts no fix is offered. */
   output?: string | null
 }
@@ -89,6 +91,8 @@ export interface ReportDescriptor<MessageId extends string> {
   range?: { start: number; end: number }
   /** Only when provably safe in this context (see the rule's `meta.fix`). */
   fix?: { description: string; edits: TextEdit[] }
+  /** Caps this finding's severity below the rule's (never raises it above the configured one): one rule, graded findings. */
+  severity?: Severity
   /** Reports at this place instead of the current statement: for findings decided later (`Change:exit`) or about other files. */
   at?: Anchor
 }

@@ -78,7 +78,8 @@ export function lintCase(testCase: SqlRuleCase, enabled: readonly Rule[], allRul
 export async function lintRuleCase(testCase: RuleCase, enabled: readonly Rule[], allRules: readonly Rule[]): Promise<{ change: MigrationChange; findings: Finding[] }> {
   const config = configOf(testCase, enabled)
   const change = 'files' in testCase ? await changeOfFiles(testCase, config) : changeOf(testCase)
-  return { change, findings: lintWith(change, config, testCase, enabled, allRules) }
+  const tableStats = testCase.tableStats ? new Map(Object.entries(testCase.tableStats)) : undefined
+  return { change, findings: lintWith(change, config, testCase, enabled, allRules, tableStats) }
 }
 
 /** Applies every fix's edits to `text` (edits must not overlap). */
