@@ -6,7 +6,7 @@ import { type ConfigProblem, decodeConfigBytes, LocatedDocument, validateDocumen
 export const CONFIG_PATH = '.github/dba-review.yml'
 
 /** Larger than any sensible config; refusing early keeps a hostile pull request from costing memory. */
-const MAX_CONFIG_BYTES = 256 * 1024
+export const MAX_CONFIG_BYTES = 256 * 1024
 
 export type ConfigResult =
   /** `problems` here did not stop loading (an unknown rule id is dropped); they are reported as findings. */

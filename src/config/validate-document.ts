@@ -1,4 +1,6 @@
-import { type Document, isMap, isPair, isScalar, isSeq, type Node, parseDocument } from 'yaml'
+import { createRequire } from 'node:module'
+import type { Document, Node } from 'yaml'
+import type * as Yaml from 'yaml'
 import type { z } from 'zod'
 import { LineIndex, type SourceRange } from '../sql/source.js'
 
@@ -26,6 +28,10 @@ export function decodeConfigBytes(bytes: Buffer, file: string, limit: number): {
   return { text: bytes.toString('utf8') }
 }
 
+// The YAML library takes ~60 ms to load: only runs that have a document to parse pay for it.
+let yamlModule: typeof Yaml | undefined
+const yaml = (): typeof Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml)
+
 type PathSegment = PropertyKey
 
 /** A parsed YAML (or JSON: a YAML subset) document that can locate any key path in its source. */
@@ -42,7 +48,7 @@ export class LocatedDocument {
 
   /** Parses `text`; syntax errors come back as problems (the document is unusable then). */
   static parse(text: string, file: string): { document: LocatedDocument; value: unknown } | { problems: ConfigProblem[] } {
-    const doc = parseDocument(text, { prettyErrors: false })
+    const doc = yaml().parseDocument(text, { prettyErrors: false })
     const document = new LocatedDocument(file, text, doc)
     if (doc.errors.length) return { problems: doc.errors.map((e) => document.problemAtOffset(e.pos[0], e.pos[1], '', e.message)) }
     try {
@@ -67,6 +73,7 @@ export class LocatedDocument {
   }
 
   private rangeOf(path: readonly PathSegment[]): [number, number] {
+    const { isMap, isPair, isScalar, isSeq } = yaml()
     let node: unknown = this.doc.contents
     let range: [number, number] = [0, 0]
     const take = (n: Node | null | undefined): void => {

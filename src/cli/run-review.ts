@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process'
+import { readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { allRules } from '../../rules/index.js'
+import { CONFIG_PATH, type ConfigResult, findConfig, MAX_CONFIG_BYTES, parseConfig } from '../config/load-config.js'
+import type { Config } from '../config/schema.js'
+import { findTableStats } from '../config/table-stats.js'
+import { type ConfigProblem, decodeConfigBytes, formatConfigProblem } from '../config/validate-document.js'
+import type { Severity } from '../lint/finding.js'
+import { findChangedFiles, watchedDirs } from '../migrations/compare-migrations.js'
+import type { FileSource } from '../migrations/file-source.js'
+import { FsSource } from '../migrations/fs-source.js'
+import { type GitSource, openGitSource } from '../migrations/git-source.js'
+import { renderGithub } from '../report/render-github.js'
+import { renderJson } from '../report/render-json.js'
+import { renderSarif } from '../report/render-sarif.js'
+import { renderText } from '../report/render-text.js'
+import { reviewChange } from '../review/review-change.js'
+import type { ReviewReport } from '../review/review-report.js'
+import { type CliIo, EXIT, packageVersion, UsageError, useColor } from './cli-io.js'
+
+/** Where the rule pages live, for SARIF `helpUri`. */
+export const RULES_DOCS_URL = 'https://github.com/dba-review/dba-review/blob/main/docs/rules'
+
+export const LINT_FORMATS = ['text', 'json', 'sarif', 'github'] as const
+export type LintFormat = (typeof LINT_FORMATS)[number]
+
+export interface ReviewArgs {
+  paths: string[]
+  base?: string
+  format: LintFormat
+  config?: string
+  repo?: string
+}
+
+/** One migrations folder to review: the repository-like root it is read from, and the folder inside it. */
+interface Target {
+  root: string
+  dir: string
+  /** Only these repository-relative files are reported (paths named on the command line); null = all. */
+  files: Set<string> | null
+}
+
+const gitTopLevel = async (dir: string): Promise<string> => {
+  try {
+    const { stdout } = await promisify(execFile)('git', ['-C', dir, 'rev-parse', '--show-toplevel'])
+    return stdout.trim()
+  } catch {
+    throw new UsageError(`${dir} is not inside a git repository (needed for --base)`)
+  }
+}
+
+const toPosix = (p: string): string => p.split(path.sep).join('/')
+
+function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+/** Paths name migration files or folders; a folder outside the repository is read on its own. */
+async function targetsOf(paths: string[], repo: string, cwd: string, config: Config, needRepo: boolean): Promise<Target[]> {
+  if (paths.length === 0) return [{ root: repo, dir: config.migrations.dir, files: null }]
+  const byFolder = new Map<string, Set<string> | null>()
+  for (const given of paths) {
+    const absolute = path.resolve(cwd, given)
+    const info = await stat(absolute).catch(() => null)
+    if (!info) throw new UsageError(`${given}: no such file or folder`)
+    const folder = info.isDirectory() ? absolute : path.dirname(absolute)
+    const files = byFolder.has(folder) ? byFolder.get(folder)! : new Set<string>()
+    if (info.isDirectory() || files === null) byFolder.set(folder, null)
+    else byFolder.set(folder, files.add(absolute))
+  }
+  return [...byFolder].map(([folder, files]) => {
+    if (!isInside(repo, folder) && needRepo) throw new UsageError(`${folder} is outside the repository ${repo}; --base compares versions of one repository`)
+    const root = isInside(repo, folder) ? repo : path.dirname(folder)
+    return { root, dir: toPosix(path.relative(root, folder)), files: files && new Set([...files].map((f) => toPosix(path.relative(root, f)))) }
+  })
+}
+
+/** Findings and reviewed migrations of the named files only. */
+function restrict(report: ReviewReport, files: Set<string>): ReviewReport {
+  const findings = report.findings.filter((f) => files.has(f.file))
+  const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 }
+  for (const f of findings) counts[f.severity]++
+  return { ...report, reviewed: report.reviewed.filter((m) => files.has(m.path)), findings, counts }
+}
+
+async function loadConfig(args: ReviewArgs, root: string, cwd: string): Promise<ConfigResult> {
+  const ruleIds = allRules.map((r) => r.meta.id)
+  if (!args.config) return findConfig(new FsSource(root), ruleIds)
+  const bytes = await readFile(path.resolve(cwd, args.config)).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--config ${args.config}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+  })
+  const decoded = decodeConfigBytes(bytes, args.config, MAX_CONFIG_BYTES)
+  if ('problem' in decoded) return { ok: false, problems: [decoded.problem] }
+  return parseConfig(decoded.text, args.config, ruleIds)
+}
+
+function warn(io: CliIo, problems: ConfigProblem[]): void {
+  for (const problem of problems) io.stderr.write(`warning: ${formatConfigProblem(problem)}\n`)
+}
+
+/** `dba-review lint` (and the lint half of `review`): review migrations, print them in a format, return the exit code. */
+export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
+  const repo = path.resolve(io.cwd, args.repo ?? '.')
+  const repoInfo = await stat(repo).catch(() => null)
+  if (!repoInfo?.isDirectory()) throw new UsageError(`--repo ${args.repo ?? '.'}: no such folder`)
+  const root = args.base ? await gitTopLevel(repo) : repo
+
+  const loaded = await loadConfig(args, root, io.cwd)
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) io.stderr.write(`error: ${formatConfigProblem(problem)}\n`)
+    throw new UsageError(`invalid configuration in ${loaded.problems[0]?.file ?? CONFIG_PATH}`)
+  }
+  warn(io, loaded.problems)
+  const { config } = loaded
+  const stats = await findTableStats(new FsSource(root), config.lint.tableStats)
+  warn(io, stats.problems)
+
+  const targets = await targetsOf(args.paths, root, io.cwd, config, Boolean(args.base))
+  let base: GitSource | null = null
+  try {
+    if (args.base) base = await openGitSource(root, args.base).catch((error: Error) => Promise.reject(new UsageError(error.message)))
+    const reports: ReviewReport[] = []
+    for (const target of targets) {
+      const targetConfig = { ...config, migrations: { ...config.migrations, dir: target.dir } }
+      const head: FileSource = new FsSource(target.root)
+      const changedFiles = base ? await findChangedFiles(base, head, watchedDirs(targetConfig)) : []
+      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules })
+      reports.push(target.files ? restrict(report, target.files) : report)
+    }
+    io.stdout.write(render(reports, args.format, io))
+    return reports.some((r) => r.counts.error > 0) ? EXIT.errorFindings : EXIT.clean
+  } finally {
+    base?.close()
+  }
+}
+
+function render(reports: ReviewReport[], format: LintFormat, io: CliIo): string {
+  switch (format) {
+    case 'text':
+      return renderText(reports, { color: useColor(io) })
+    case 'json':
+      return renderJson(reports)
+    case 'sarif':
+      return renderSarif(reports, { rules: allRules, toolVersion: packageVersion(), rulesDocsUrl: RULES_DOCS_URL })
+    case 'github':
+      return renderGithub(reports)
+  }
+}
