@@ -1,5 +1,5 @@
 import type { PgNode } from '../sql/parse.js'
-import type { TableRef } from '../schema/types.js'
+import type { TableInfo, TableRef } from '../schema/types.js'
 
 /** Readers of libpg-query parse nodes shared by rules. */
 
@@ -79,4 +79,18 @@ export function optionEnabled(options: PgNode[] | undefined, name: string): bool
   if (arg?.Integer) return Boolean(arg.Integer.ival)
   const value = arg?.String?.sval
   return value === undefined || !['false', 'off', 'no'].includes(value.toLowerCase())
+}
+
+/**
+ * Whether `SET NOT NULL` on `column` (explicit, or implied by adding a primary key) scans the table:
+ * not when the column is already NOT NULL, nor on PostgreSQL 12+ when a validated CHECK proves it
+ * (`proven-before-pg12`: such a CHECK exists but the server is too old to use it). `unknown`: dba-review
+ * does not know the column (made where it cannot see, e.g. in a DO block).
+ */
+export function notNullScan(table: TableInfo | undefined, column: string, pgVersion: number): 'none' | 'scan' | 'proven-before-pg12' | 'unknown' {
+  const info = table?.columns.get(column)
+  if (!table || !info) return 'unknown'
+  if (info.notNull) return 'none'
+  if (!table.constraints.some((c) => c.kind === 'check' && c.validated && impliesNotNull(c.expression, column))) return 'scan'
+  return pgVersion >= 12 ? 'none' : 'proven-before-pg12'
 }
