@@ -7,6 +7,7 @@ import {
   type TableInfo,
   type TableRef,
   typeFromNode,
+  type Volatility,
 } from './types.js'
 
 export type { TableRef } from './types.js'
@@ -60,6 +61,8 @@ export class SchemaState {
   private readonly tables = new Map<string, TableInfo>()
   private readonly enums = new Map<string, EnumInfo>()
   private readonly indexOwners = new Map<string, string>()
+  /** Volatility of functions created by the migrations, by `schema.name` (the last definition of a name wins). */
+  private readonly functions = new Map<string, Volatility>()
   /** Tables created or renamed into place by the change: the only ones known not to hold production data. */
   private readonly newTables = new Set<string>()
   readonly extensions = new Set<string>()
@@ -85,6 +88,11 @@ export class SchemaState {
 
   allEnums(): EnumInfo[] {
     return [...this.enums.values()]
+  }
+
+  /** Declared volatility of a function the migrations created (`VOLATILE` when they did not say). */
+  functionVolatility(schema: string | undefined, name: string): Volatility | undefined {
+    return this.functions.get(key(schema, name))
   }
 
   /** Table that owns an index, by index name. */
@@ -141,6 +149,18 @@ export class SchemaState {
           info.values.push(node.newVal)
           if (inChange) info.addedInChange.add(node.newVal)
         }
+        return
+      }
+      case 'CreateFunctionStmt': {
+        if (node.is_procedure) return
+        const [schema, name] = qualified(names(node.funcname))
+        this.functions.set(key(schema, name), volatilityOf(node.options) ?? 'volatile')
+        return
+      }
+      case 'AlterFunctionStmt': {
+        const [schema, name] = qualified(names(node.func?.objname))
+        const volatility = volatilityOf(node.actions)
+        if (volatility && this.functions.has(key(schema, name))) this.functions.set(key(schema, name), volatility)
         return
       }
       case 'CreateExtensionStmt':
@@ -389,6 +409,11 @@ export class SchemaState {
         return
     }
   }
+}
+
+function volatilityOf(options: PgNode[] | undefined): Volatility | undefined {
+  const value = (options ?? []).find((o) => o.DefElem?.defname === 'volatility')?.DefElem.arg?.String?.sval
+  return value === 'immutable' || value === 'stable' || value === 'volatile' ? value : undefined
 }
 
 function setColumn(table: TableInfo, name: string, patch: Partial<ColumnInfo>): void {

@@ -108,6 +108,9 @@ export interface TableInfo {
   triggers: string[]
 }
 
+/** `pg_proc.provolatile`: whether a function may return different results for the same arguments within a statement. */
+export type Volatility = 'immutable' | 'stable' | 'volatile'
+
 export interface EnumInfo {
   schema: string
   name: string
