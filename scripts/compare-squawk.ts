@@ -1,0 +1,89 @@
+/**
+ * Where dba-review and squawk disagree on a migration history, for the rules both have.
+ *
+ *   npm run compare:squawk -- <migrations dir>… [--details out.json]
+ *
+ * Both tools review each migration as deployed on its own inside a transaction (squawk:
+ * --assume-in-transaction; dba-review: no base, drizzle's transaction), at PostgreSQL 16, every rule on.
+ * Findings are matched by file, line and rule; squawk's positions are 0-based.
+ */
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { allRules } from '../rules/index.js'
+import { configSchema } from '../src/config/schema.js'
+import { lintChange } from '../src/lint/engine.js'
+import { compareMigrationSets, transactionModeFor } from '../src/migrations/compare-migrations.js'
+import { findMigrationSet } from '../src/migrations/find-migration-set.js'
+import { FsSource } from '../src/migrations/fs-source.js'
+import { loadParser } from '../src/sql/parse.js'
+
+interface SquawkFinding {
+  file: string
+  line: number
+  rule_name: string
+  message: string
+}
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { details: { type: 'string' } } })
+if (!positionals.length) {
+  console.error('usage: compare-squawk <migrations dir>… [--details out.json]')
+  process.exit(2)
+}
+
+const squawkName = new Map<string, string>()
+for (const rule of allRules) {
+  for (const alias of rule.meta.aliases ?? []) if (alias.startsWith('squawk:')) squawkName.set(rule.meta.id, alias.slice('squawk:'.length))
+}
+const shared = new Set(squawkName.values())
+
+await loadParser()
+const details: Array<{ rule: string; only: 'dba-review' | 'squawk'; file: string; line: number; message: string }> = []
+const totals = new Map<string, { both: number; dbaReview: number; squawk: number }>()
+const tally = (rule: string) => totals.get(rule) ?? (totals.set(rule, { both: 0, dbaReview: 0, squawk: 0 }).get(rule) as { both: number; dbaReview: number; squawk: number })
+
+for (const dir of positionals) {
+  const config = configSchema.parse({ migrations: { dir: '' }, rules: Object.fromEntries(allRules.map((r) => [r.meta.id, r.meta.severity === 'off' ? 'notice' : r.meta.severity])) })
+  const set = await findMigrationSet(new FsSource(dir), config)
+  const findings = lintChange({ change: compareMigrationSets(null, set, [], config), config, transactionMode: transactionModeFor(set, config), rules: allRules })
+  const ours = new Map<string, string>()
+  for (const f of findings) {
+    const name = squawkName.get(f.ruleId)
+    if (name) ours.set(`${name}\0${f.file}\0${f.range.start.line}`, f.message)
+  }
+  const files = set.migrations.map((m) => path.join(dir, m.path))
+  let output = '[]'
+  try {
+    output = execFileSync(path.resolve('node_modules/.bin/squawk'), ['--reporter', 'json', '--pg-version', '16', '--assume-in-transaction', ...files], { encoding: 'utf8', maxBuffer: 1 << 28 })
+  } catch (error) {
+    // squawk exits 1 when it finds something; its report is still on stdout.
+    output = (error as { stdout?: string }).stdout ?? '[]'
+  }
+  const theirs = new Map<string, string>()
+  for (const f of JSON.parse(output) as SquawkFinding[]) {
+    if (!shared.has(f.rule_name)) continue
+    theirs.set(`${f.rule_name}\0${path.relative(dir, f.file)}\0${f.line + 1}`, f.message)
+  }
+  for (const [key, message] of ours) {
+    const [rule, file, line] = key.split('\0') as [string, string, string]
+    if (theirs.has(key)) tally(rule).both++
+    else {
+      tally(rule).dbaReview++
+      details.push({ rule, only: 'dba-review', file: path.join(dir, file), line: Number(line), message })
+    }
+  }
+  for (const [key, message] of theirs) {
+    if (ours.has(key)) continue
+    const [rule, file, line] = key.split('\0') as [string, string, string]
+    tally(rule).squawk++
+    details.push({ rule, only: 'squawk', file: path.join(dir, file), line: Number(line), message })
+  }
+}
+
+console.log('rule (squawk name)                         both  only dba-review  only squawk')
+for (const [rule, t] of [...totals].sort()) console.log(`${rule.padEnd(42)} ${String(t.both).padStart(5)} ${String(t.dbaReview).padStart(16)} ${String(t.squawk).padStart(12)}`)
+if (values.details) {
+  writeFileSync(values.details, `${JSON.stringify(details, null, 2)}\n`)
+  console.log(`\n${details.length} disagreements written to ${values.details}`)
+}
