@@ -1,5 +1,6 @@
 import { drizzleFolder } from '../src/lint/example-trees.js'
 import { journalEntryAnchor } from '../src/lint/file-anchors.js'
+import { renamesOf } from '../src/lint/migration-change.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const base = [{ tag: '0000_init' }, { tag: '0001_users' }, { tag: '0002_posts' }]
@@ -19,7 +20,11 @@ export default defineRule({
     messages: {
       notNewer: 'Migration {{tag}} has when {{when}}, not newer than {{newestTag}} ({{newestWhen}}) on the base branch: databases that applied {{newestTag}} silently skip {{tag}}.',
     },
-    exemptions: ['Reviews without a base branch (nothing is known to be applied).', 'drizzle v1 and other layouts, whose runners track applied migrations by name.'],
+    exemptions: [
+      'Reviews without a base branch (nothing is known to be applied).',
+      'A migration renamed with its content and `when` unchanged: it was applied under its old name.',
+      'drizzle v1 and other layouts, whose runners track applied migrations by name.',
+    ],
     examples: {
       bad: [{ files: { base: drizzleFolder(base), head: drizzleFolder([...base, { tag: '0003_comments', when: newest - 86_400_000 }]) } }],
       good: [{ files: { base: drizzleFolder(base), head: drizzleFolder([...base, { tag: '0003_comments' }]) } }],
@@ -27,6 +32,10 @@ export default defineRule({
     tests: {
       valid: [
         { name: 'no base branch', files: { head: drizzleFolder([...base, { tag: '0003_comments', when: 1 }]) } },
+        {
+          name: 'a renamed migration keeps its when',
+          files: { base: drizzleFolder(base), head: drizzleFolder([...base.slice(0, 2), { tag: '0002_articles', sql: drizzleFolder(base)['drizzle/0002_posts.sql'] as string }]) },
+        },
         { name: 'base entries may be out of order among themselves', files: { base: drizzleFolder([{ tag: '0000_a', when: 5_000 }, { tag: '0001_b', when: 4_000 }]), head: drizzleFolder([{ tag: '0000_a', when: 5_000 }, { tag: '0001_b', when: 4_000 }, { tag: '0002_c', when: 6_000 }]) } },
       ],
       invalid: [
@@ -46,8 +55,10 @@ export default defineRule({
       const baseEntries = change.base?.journal?.entries ?? []
       if (change.head.layout !== 'drizzle' || !baseEntries.length) return
       const latest = baseEntries.reduce((a, b) => (b.when > a.when ? b : a))
+      // A renamed file keeps its place: databases applied it under the old name.
+      const renamed = new Set(renamesOf(change).filter(({ from, to }) => from.when === to.when).map(({ to }) => to))
       for (const migration of change.added) {
-        if (migration.when === undefined || migration.when > latest.when) continue
+        if (migration.when === undefined || migration.when > latest.when || renamed.has(migration)) continue
         ctx.report({
           messageId: 'notNewer',
           data: { tag: migration.id, when: new Date(migration.when).toISOString(), newestTag: latest.tag, newestWhen: new Date(latest.when).toISOString() },
