@@ -68,6 +68,7 @@ export interface CodeownersSource {
 export interface PullContext {
   readonly owner: string
   readonly repo: string
+  readonly number: number
   /** The pull request as GitHub has it now (not as a possibly stale payload had it). */
   pull(): Promise<PullInfo>
   /**

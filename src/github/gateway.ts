@@ -5,7 +5,7 @@ import type { CheckRunRef, CheckRunWrite, ConfigResult, Reaction, RepoGateway, T
 import type { PullContext } from '../gate/pull-context.js'
 import { findAppConfig } from './config.js'
 import { GitHubPullContext } from './pull-context.js'
-import { GitHubTreeSource } from './tree-source.js'
+import { GitHubTreeSource, type BlobCache } from './tree-source.js'
 
 /** Who the app is on GitHub: its own check runs and comments are recognised by these. */
 export interface AppIdentity {
@@ -32,6 +32,7 @@ export class GitHubRepoGateway implements RepoGateway {
     readonly repo: string,
     private readonly identity: AppIdentity,
     private readonly ruleIds: readonly string[],
+    private readonly blobs: BlobCache,
   ) {}
 
   private get r() {
@@ -39,7 +40,7 @@ export class GitHubRepoGateway implements RepoGateway {
   }
 
   tree(sha: string, label: string): Promise<TreeSource> {
-    return GitHubTreeSource.load(this.octokit, this.owner, this.repo, sha, label)
+    return GitHubTreeSource.load(this.octokit, this.owner, this.repo, sha, label, this.blobs)
   }
 
   pullContext(number: number, base: () => Promise<TreeSource>): PullContext {
@@ -63,12 +64,6 @@ export class GitHubRepoGateway implements RepoGateway {
 
   async updateCheckRun(id: number, write: CheckRunWrite): Promise<void> {
     await this.octokit.rest.checks.update({ ...this.r, check_run_id: id, ...checkRunBody(write) })
-  }
-
-  async findStickyComment(pull: number, marker: string): Promise<{ id: number; body: string } | null> {
-    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.r, issue_number: pull, per_page: 100 })
-    const mine = comments.find((c) => c.user?.login === this.identity.login && (c.body ?? '').startsWith(marker))
-    return mine ? { id: mine.id, body: mine.body ?? '' } : null
   }
 
   async createComment(pull: number, body: string): Promise<{ id: number }> {

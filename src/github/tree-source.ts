@@ -10,12 +10,16 @@ interface TreeEntry {
 }
 
 /** Blob bytes by `owner/repo:sha`: content-addressed, so a cached blob is never stale. */
-const blobCache = new BoundedMap<string, Buffer>(5_000)
+export type BlobCache = BoundedMap<string, Buffer>
+
+export function createBlobCache(capacity = 5_000): BlobCache {
+  return new BoundedMap<string, Buffer>(capacity)
+}
 
 /**
  * One commit of a repository read through the Git Data API: the tree (recursive, with content SHAs) once,
  * then blobs on demand. Nothing from the repository is ever executed. Base and head of one pull request
- * share most blobs, and the cache serves them once.
+ * share most blobs, and the app-wide cache serves them once.
  */
 export class GitHubTreeSource implements FileSource {
   private constructor(
@@ -25,12 +29,13 @@ export class GitHubTreeSource implements FileSource {
     readonly sha: string,
     private readonly blobs: ReadonlyMap<string, string>,
     readonly label: string,
+    private readonly cache: BlobCache,
   ) {}
 
-  static async load(octokit: ProbotOctokit, owner: string, repo: string, sha: string, label: string): Promise<GitHubTreeSource> {
+  static async load(octokit: ProbotOctokit, owner: string, repo: string, sha: string, label: string, cache: BlobCache): Promise<GitHubTreeSource> {
     const blobs = new Map<string, string>()
     for (const entry of await readTree(octokit, owner, repo, sha, '')) if (entry.type === 'blob') blobs.set(entry.path, entry.sha)
-    return new GitHubTreeSource(octokit, owner, repo, sha, blobs, `${label} (${sha.slice(0, 7)})`)
+    return new GitHubTreeSource(octokit, owner, repo, sha, blobs, `${label} (${sha.slice(0, 7)})`, cache)
   }
 
   /** Every file with its git blob SHA, for the review fingerprint. */
@@ -47,11 +52,11 @@ export class GitHubTreeSource implements FileSource {
     const sha = this.blobs.get(path)
     if (sha === undefined) return null
     const key = `${this.owner}/${this.repo}:${sha}`
-    const cached = blobCache.get(key)
+    const cached = this.cache.get(key)
     if (cached) return cached
     const { data } = await this.octokit.rest.git.getBlob({ owner: this.owner, repo: this.repo, file_sha: sha })
     const bytes = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8')
-    blobCache.set(key, bytes)
+    this.cache.set(key, bytes)
     return bytes
   }
 }

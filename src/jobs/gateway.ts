@@ -48,8 +48,6 @@ export interface RepoGateway {
   findCheckRun(headSha: string): Promise<CheckRunRef | null>
   createCheckRun(headSha: string, write: CheckRunWrite): Promise<CheckRunRef>
   updateCheckRun(id: number, write: CheckRunWrite): Promise<void>
-  /** The app's sticky comment: hidden marker AND the app's login (other bots may copy a marker). */
-  findStickyComment(pull: number, marker: string): Promise<{ id: number; body: string } | null>
   createComment(pull: number, body: string): Promise<{ id: number }>
   updateComment(id: number, body: string): Promise<void>
   /** The app's own inline review comments on the pull request. */

@@ -100,10 +100,11 @@ async function followUp(deps: JobDeps, log: JobLogger, what: string, write: () =
   }
 }
 
-async function upsertStickyComment(gw: RepoGateway, pull: number, body: string, createIfMissing: boolean): Promise<void> {
-  const existing = await gw.findStickyComment(pull, STICKY_MARKER)
-  if (existing === null) {
-    if (createIfMissing) await gw.createComment(pull, body)
+/** The one sticky comment: the hidden marker AND the app's login (another bot could copy the marker). */
+async function upsertStickyComment(gw: RepoGateway, ctx: PullContext, appLogin: string, body: string, createIfMissing: boolean): Promise<void> {
+  const existing = (await ctx.comments()).find((c) => c.author.login === appLogin && c.body.startsWith(STICKY_MARKER))
+  if (existing === undefined) {
+    if (createIfMissing) await gw.createComment(ctx.number, body)
     return
   }
   if (existing.body !== body) await gw.updateComment(existing.id, body)
@@ -197,7 +198,7 @@ export async function runReviewJob(gw: RepoGateway, job: ReviewJob, deps: JobDep
   const change = classifyChange(paths, config.config)
   if (change.gated.length === 0) {
     await publishCheck(gw, deps, pull.headSha, renderNoChangesCheck(), 'no-changes', (await existingRun()) ?? 'new')
-    await followUp(deps, log, 'sticky comment', () => upsertStickyComment(gw, job.pull, renderNoChangesComment(), false))
+    await followUp(deps, log, 'sticky comment', () => upsertStickyComment(gw, ctx, deps.appLogin, renderNoChangesComment(), false))
     return null
   }
 
@@ -213,9 +214,10 @@ export async function runReviewJob(gw: RepoGateway, job: ReviewJob, deps: JobDep
   const needsReview = change.migrationFiles.length + change.schemaFiles.length > 0
   const reviewKey = `${key}:${fingerprint}:${pull.baseSha}`
   let review = needsReview ? deps.state.review(reviewKey) : { report: null, files: new Map(), patches: new Map() }
-  let target: CheckRunRef | 'new' = (await existingRun()) ?? 'new'
   const fresh = review === undefined || job.force
-  if (fresh) {
+  let target: CheckRunRef | 'new' = 'new'
+  if (!fresh) target = (await existingRun()) ?? 'new'
+  else {
     target = await gw.createCheckRun(pull.headSha, { status: 'in_progress', title: 'Reviewing the migrations…', summary: 'Linting and replaying the change on PostgreSQL.', externalId: fingerprint })
     deps.state.setCheckRun(`${gw.owner}/${gw.repo}@${pull.headSha}`, { id: target.id, htmlUrl: target.htmlUrl, lastWrite: null, annotated: false })
     review = needsReview ? await runLintAndReplay(deps, log, { base: await base(), head, files, paths, config: config.config }) : { report: null, files: new Map(), patches: new Map() }
@@ -243,7 +245,7 @@ export async function runReviewJob(gw: RepoGateway, job: ReviewJob, deps: JobDep
   }
   const run = await publishCheck(gw, deps, pull.headSha, renderCheckRun(outcome), fingerprint, target)
   log.info({ conclusion: outcome.verdict.conclusion, gate: gate.state, checkRun: run.id }, 'published')
-  await followUp(deps, log, 'sticky comment', () => upsertStickyComment(gw, job.pull, renderStickyComment(outcome, run.htmlUrl), true))
+  await followUp(deps, log, 'sticky comment', () => upsertStickyComment(gw, ctx, deps.appLogin, renderStickyComment(outcome, run.htmlUrl), true))
   if (fresh && needsReview) await followUp(deps, log, 'inline review', () => upsertInlineComments(gw, job.pull, pull.headSha, current, deps.rulesDocsUrl))
   return { gate, headSha: pull.headSha, fingerprint, config: config.config }
 }

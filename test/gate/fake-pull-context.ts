@@ -37,6 +37,7 @@ export const defaultPull: PullInfo = {
 export class FakePullContext implements PullContext {
   readonly owner = 'acme'
   readonly repo = 'shop'
+  readonly number = defaultPull.number
   /** Every membership and permission lookup, to show what the gate asked. */
   readonly lookups: string[] = []
 
