@@ -51,6 +51,7 @@ export class Sandbox {
     readonly login: Credentials,
     /** Admin session in the sandbox database: engine SQL only, never the migration's. */
     readonly admin: pg.Client,
+    readonly adminPid: number,
   ) {}
 
   /**
@@ -66,7 +67,7 @@ export class Sandbox {
       await server.createDatabase(name, { template: options.template, owner: name })
       admin = await openClient(server.connection(name))
       if (options.templateOwner) await admin.query(`REASSIGN OWNED BY ${quoteIdent(options.templateOwner)} TO ${quoteIdent(name)}`)
-      return new Sandbox(server, name, login, admin)
+      return new Sandbox(server, name, login, admin, await backendPid(admin))
     } catch (error) {
       await admin?.end().catch(() => undefined)
       await server.dropDatabase(name).catch(() => undefined)
@@ -96,6 +97,11 @@ export class Sandbox {
     this.clients.clear()
     await dropRole(this.server, this.login.user)
   }
+}
+
+export async function backendPid(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid')
+  return rows[0]?.pid as number
 }
 
 /** A session whose backend was terminated may never answer; don't wait for it. */

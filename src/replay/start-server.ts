@@ -21,7 +21,7 @@ export async function startReplayServer(config: Config, options: { tempDir?: str
   if (server.ownsCluster) {
     // Replay roles may connect only to their own database; on a shared server other databases are not ours to change.
     try {
-      const { rows } = await server.query<{ datname: string }>('SELECT datname FROM pg_catalog.pg_database WHERE datallowconn')
+      const { rows } = await server.query<{ datname: string }>('SELECT datname FROM pg_catalog.pg_database')
       for (const { datname } of rows) await server.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(datname)} FROM PUBLIC`)
     } catch (error) {
       await server.stop()

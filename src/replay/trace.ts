@@ -1,0 +1,306 @@
+import type pg from 'pg'
+import type { EffectReport, LockMode, LockReport, RelationKind } from './report.js'
+
+/** Schema of the engine's helpers inside replay databases; owned by admin, usable (not writable) by the sandbox. */
+export const HELPER_SCHEMA = '_dba_review'
+
+/** First OID of user objects: everything below belongs to the system catalogs. */
+const FIRST_NORMAL_OID = 16384
+
+/**
+ * `observe(max_oid, everything)` reads, inside the migration's own session and transaction (where
+ * uncommitted catalog changes are visible), the relation locks it holds on pre-existing relations
+ * (OID ≤ max_oid) and, for the tables among them (or all pre-existing tables when `everything`),
+ * relfilenodes (of the tables and their indexes), constraints, columns, sequential scans in this
+ * transaction and new indexes. The fixed search_path keeps objects the migration creates from
+ * shadowing the catalogs; plpgsql caches the plans, so a call costs a fraction of a millisecond.
+ */
+const OBSERVE_FUNCTION = `
+CREATE FUNCTION ${HELPER_SCHEMA}.observe(max_oid oid, everything boolean) RETURNS json
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  subject oid[];
+BEGIN
+  IF everything THEN
+    SELECT coalesce(array_agg(c.oid), '{}') INTO subject FROM pg_class c
+     WHERE c.oid BETWEEN ${FIRST_NORMAL_OID} AND max_oid AND c.relkind IN ('r', 'p', 'm');
+  ELSE
+    SELECT coalesce(array_agg(DISTINCT l.relation), '{}') INTO subject FROM pg_locks l
+     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation BETWEEN ${FIRST_NORMAL_OID} AND max_oid;
+  END IF;
+  RETURN json_build_object(
+    'locks', (SELECT coalesce(json_agg(json_build_array(l.relation::int8, l.mode)), '[]') FROM pg_locks l
+               WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation BETWEEN ${FIRST_NORMAL_OID} AND max_oid),
+    'files', (SELECT coalesce(json_agg(json_build_array(c.oid::int8, c.relfilenode::int8)), '[]') FROM pg_class c
+               WHERE c.oid <= max_oid AND (c.oid = ANY (subject) OR c.oid IN (SELECT i.indexrelid FROM pg_index i WHERE i.indrelid = ANY (subject)))),
+    'constraints', (SELECT coalesce(json_agg(json_build_array(k.oid::int8, k.conrelid::int8, k.conname, k.convalidated)), '[]') FROM pg_constraint k
+               WHERE k.conrelid = ANY (subject)),
+    'columns', (SELECT coalesce(json_agg(json_build_array(a.attrelid::int8, a.attnum, a.attname, a.attnotnull, a.atttypid::int8, a.atttypmod)), '[]') FROM pg_attribute a
+               WHERE a.attrelid = ANY (subject) AND a.attnum > 0 AND NOT a.attisdropped),
+    'scans', (SELECT coalesce(json_agg(json_build_array(s.o::int8, pg_stat_get_xact_numscans(s.o))), '[]') FROM unnest(subject) AS s(o)),
+    'indexes', (SELECT coalesce(json_agg(json_build_array(i.indexrelid::int8, i.indrelid::int8)), '[]') FROM pg_index i
+               WHERE i.indrelid = ANY (subject) AND i.indexrelid > max_oid),
+    'settings', (SELECT json_object_agg(s.name, json_build_array(s.setting, s.source)) FROM pg_settings s
+               WHERE s.name IN ('lock_timeout', 'statement_timeout'))
+  );
+END
+$fn$`
+
+/** Installs the helpers as admin (in templates, so every clone has them). */
+export async function installTraceHelpers(admin: pg.Client): Promise<void> {
+  await admin.query(`CREATE SCHEMA ${HELPER_SCHEMA}`)
+  await admin.query(`REVOKE ALL ON SCHEMA ${HELPER_SCHEMA} FROM PUBLIC`)
+  await admin.query(`GRANT USAGE ON SCHEMA ${HELPER_SCHEMA} TO PUBLIC`)
+  await admin.query(OBSERVE_FUNCTION)
+}
+
+export interface Observation {
+  locks: Array<[number, string]>
+  files: Array<[number, number]>
+  constraints: Array<[number, number, string, boolean]>
+  columns: Array<[number, number, string, boolean, number, number]>
+  scans: Array<[number, number]>
+  indexes: Array<[number, number]>
+  settings: Record<string, [string, string]>
+}
+
+export interface Relation {
+  oid: number
+  /** `schema.name` before the change. */
+  name: string
+  kind: RelationKind
+  /** For indexes and TOAST tables: the table they belong to. */
+  table?: number
+}
+
+const RELKINDS: Record<string, RelationKind> = {
+  r: 'table',
+  p: 'partitioned table',
+  i: 'index',
+  I: 'partitioned index',
+  S: 'sequence',
+  v: 'view',
+  m: 'materialized view',
+  f: 'foreign table',
+}
+
+const LOCK_MODES: Record<string, LockMode> = {
+  AccessShareLock: 'ACCESS SHARE',
+  RowShareLock: 'ROW SHARE',
+  RowExclusiveLock: 'ROW EXCLUSIVE',
+  ShareUpdateExclusiveLock: 'SHARE UPDATE EXCLUSIVE',
+  ShareLock: 'SHARE',
+  ShareRowExclusiveLock: 'SHARE ROW EXCLUSIVE',
+  ExclusiveLock: 'EXCLUSIVE',
+  AccessExclusiveLock: 'ACCESS EXCLUSIVE',
+}
+
+/** SHARE and stronger block writes (ACCESS EXCLUSIVE also reads): reference.md §2. */
+const DANGEROUS = new Set<LockMode>(['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'])
+
+export function lockMode(pgName: string): LockMode {
+  return LOCK_MODES[pgName] ?? 'ACCESS EXCLUSIVE'
+}
+
+/** The strongest of some lock modes (by PostgreSQL's conflict order). */
+export function strongest(modes: LockMode[]): LockMode | undefined {
+  const order = Object.values(LOCK_MODES)
+  return modes.reduce<LockMode | undefined>((best, mode) => (best === undefined || order.indexOf(mode) > order.indexOf(best) ? mode : best), undefined)
+}
+
+export function isDangerous(mode: LockMode): boolean {
+  return DANGEROUS.has(mode)
+}
+
+/** Relations as they exist before the change, named by OID so that renames and drops cannot confuse attribution. */
+export interface Capture {
+  relations: Map<number, Relation>
+  maxOid: number
+}
+
+export async function captureRelations(client: pg.Client): Promise<Capture> {
+  // OIDs go up to 2^32: int8 keeps them exact (and pg returns int8 as text).
+  const { rows } = await client.query<{ oid: string; relkind: string; schema: string; name: string; owner: string | null }>(`
+    SELECT c.oid::int8 AS oid, c.relkind::text AS relkind, n.nspname AS schema, c.relname AS name,
+           coalesce(i.indrelid, t.oid)::int8 AS owner
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+      LEFT JOIN pg_catalog.pg_class t ON t.reltoastrelid = c.oid
+     WHERE c.oid >= ${FIRST_NORMAL_OID} AND n.nspname NOT IN ('information_schema', '${HELPER_SCHEMA}')`)
+  const max = await client.query<{ max: string }>('SELECT max(oid)::int8 AS max FROM pg_catalog.pg_class')
+  const relations = new Map<number, Relation>()
+  for (const row of rows) {
+    // TOAST tables and their indexes are reported as their table.
+    if (row.relkind === 't' || (row.schema === 'pg_toast' && row.owner !== null)) continue
+    const oid = Number(row.oid)
+    relations.set(oid, { oid, name: `${row.schema}.${row.name}`, kind: RELKINDS[row.relkind] ?? 'other', table: row.owner === null ? undefined : Number(row.owner) })
+  }
+  return { relations, maxOid: Number(max.rows[0]?.max ?? FIRST_NORMAL_OID) }
+}
+
+export interface StatementRef {
+  migration: string
+  statement: number
+}
+
+/**
+ * Turns observations taken after each statement into locks and effects, per the eugene trace method
+ * (reference.md §3.1): locks are the set difference on (OID, mode) within the transaction; a changed
+ * relfilenode is a rewrite; a sequential scan counted in this transaction, a new index or a newly
+ * validated constraint is a full pass over the table.
+ */
+export class Tracer {
+  /** Every lock reported, in acquisition order. */
+  readonly locks: LockReport[] = []
+  private readonly held = new Map<string, LockReport>()
+  private readonly files = new Map<number, number>()
+  private readonly constraints = new Map<number, boolean>()
+  private readonly columns = new Map<string, { notNull: boolean; type: string }>()
+  private readonly scans = new Map<number, number>()
+  private readonly builtIndexes = new Set<number>()
+
+  constructor(readonly capture: Capture) {}
+
+  /** The call that observes the current session (inside its transaction). */
+  observeSql(everything = false): string {
+    return `SELECT ${HELPER_SCHEMA}.observe(${this.capture.maxOid}, ${everything}) AS o`
+  }
+
+  /** Records the state before the change (outside any transaction). */
+  start(initial: Observation): void {
+    this.absorbState(initial)
+  }
+
+  relationName(oid: number): string {
+    return this.capture.relations.get(oid)?.name ?? `oid ${oid}`
+  }
+
+  /** Marks locks and state as known without attributing them (the runner's own bookkeeping statements). */
+  absorb(observation: Observation): void {
+    for (const [oid, mode] of observation.locks) {
+      const key = `${oid}:${mode}`
+      if (this.capture.relations.has(oid) && !this.held.has(key)) this.held.set(key, this.lockOf(oid, mode, { migration: '', statement: -1 }, 0))
+    }
+    this.absorbState(observation)
+  }
+
+  /** Locks and effects of the statement that just ran inside the current transaction. */
+  afterStatement(ref: StatementRef, startAtMs: number, observation: Observation): { locks: LockReport[]; effects: EffectReport[] } {
+    const locks: LockReport[] = []
+    for (const [oid, mode] of observation.locks) {
+      const key = `${oid}:${mode}`
+      if (this.held.has(key) || !this.capture.relations.has(oid)) continue
+      const lock = this.lockOf(oid, mode, ref, startAtMs)
+      this.held.set(key, lock)
+      this.locks.push(lock)
+      locks.push(lock)
+    }
+    return { locks, effects: this.effectsOf(observation) }
+  }
+
+  /** Locks seen by polling from a second session while a statement ran outside any transaction. */
+  recordPolled(ref: StatementRef, seen: Array<{ oid: number; mode: string; firstAtMs: number; lastAtMs: number; waitedMs: number }>): LockReport[] {
+    const locks: LockReport[] = []
+    for (const entry of seen) {
+      if (!this.capture.relations.has(entry.oid)) continue
+      const lock = this.lockOf(entry.oid, entry.mode, ref, entry.firstAtMs)
+      lock.releasedAtMs = entry.lastAtMs
+      lock.heldMs = Math.max(0, entry.lastAtMs - entry.firstAtMs)
+      if (entry.waitedMs > 0) lock.waitedMs = entry.waitedMs
+      this.locks.push(lock)
+      locks.push(lock)
+    }
+    return locks
+  }
+
+  /** New indexes (built concurrently) on pre-existing tables, from an observation taken after the statement. */
+  effectsAfterConcurrent(observation: Observation): EffectReport[] {
+    return this.effectsOf(observation)
+  }
+
+  /** The transaction ended: every lock it held is released now. */
+  endTransaction(atMs: number): void {
+    for (const lock of this.held.values()) {
+      if (lock.statement < 0) continue
+      lock.releasedAtMs = atMs
+      lock.heldMs = Math.max(0, atMs - lock.acquiredAtMs)
+    }
+    this.held.clear()
+    this.scans.clear()
+  }
+
+  private lockOf(oid: number, pgMode: string, ref: StatementRef, atMs: number): LockReport {
+    const relation = this.capture.relations.get(oid) as Relation
+    const mode = lockMode(pgMode)
+    const lock: LockReport = {
+      relation: relation.name,
+      relationKind: relation.kind,
+      mode,
+      dangerous: isDangerous(mode),
+      migration: ref.migration,
+      statement: ref.statement,
+      acquiredAtMs: atMs,
+      releasedAtMs: atMs,
+      heldMs: 0,
+    }
+    if (relation.table !== undefined) lock.table = this.relationName(relation.table)
+    return lock
+  }
+
+  private absorbState(observation: Observation): void {
+    for (const [oid, file] of observation.files) this.files.set(oid, file)
+    for (const [oid, , , validated] of observation.constraints) this.constraints.set(oid, validated)
+    for (const [rel, num, , notNull, type, mod] of observation.columns) this.columns.set(`${rel}:${num}`, { notNull, type: `${type}:${mod}` })
+    for (const [oid, count] of observation.scans) this.scans.set(oid, count)
+    for (const [index] of observation.indexes) this.builtIndexes.add(index)
+  }
+
+  private effectsOf(observation: Observation): EffectReport[] {
+    const byRelation = new Map<number, { kind: EffectReport['kind'] | undefined; reasons: string[] }>()
+    const entry = (oid: number) => {
+      let found = byRelation.get(oid)
+      if (!found) byRelation.set(oid, (found = { kind: undefined, reasons: [] }))
+      return found
+    }
+    const raise = (oid: number, kind: EffectReport['kind']) => {
+      const order: Array<EffectReport['kind']> = ['scan', 'index-build', 'rewrite']
+      const current = entry(oid)
+      if (current.kind === undefined || order.indexOf(kind) > order.indexOf(current.kind)) current.kind = kind
+    }
+    for (const [oid, file] of observation.files) {
+      const before = this.files.get(oid)
+      if (before !== undefined && before !== file) {
+        const relation = this.capture.relations.get(oid)
+        // An index rebuilt along with its rewritten table is part of the table's rewrite.
+        const table = relation?.table
+        if (table === undefined || !observation.files.some(([t, f]) => t === table && this.files.get(t) !== undefined && this.files.get(t) !== f)) raise(oid, 'rewrite')
+      }
+    }
+    for (const [index, table] of observation.indexes) {
+      if (!this.builtIndexes.has(index)) raise(table, 'index-build')
+    }
+    for (const [oid, count] of observation.scans) {
+      if (count > (this.scans.get(oid) ?? 0)) raise(oid, 'scan')
+    }
+    for (const [oid, rel, name, validated] of observation.constraints) {
+      if (!validated || this.constraints.get(oid) === true) continue
+      raise(rel, 'scan')
+      entry(rel).reasons.push(`validate "${name}"`)
+    }
+    for (const [rel, num, name, notNull, type, mod] of observation.columns) {
+      const before = this.columns.get(`${rel}:${num}`)
+      if (!before) continue
+      if (notNull && !before.notNull) entry(rel).reasons.push(`SET NOT NULL "${name}"`)
+      if (before.type !== `${type}:${mod}`) entry(rel).reasons.push(`type of "${name}"`)
+    }
+    this.absorbState(observation)
+    const effects: EffectReport[] = []
+    for (const [oid, { kind, reasons }] of byRelation) {
+      if (!kind) continue
+      const relation = this.capture.relations.get(oid)
+      effects.push({ relation: this.relationName(oid), relationKind: relation?.kind ?? 'other', kind, reasons })
+    }
+    return effects
+  }
+}
