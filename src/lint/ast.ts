@@ -94,3 +94,54 @@ export function notNullScan(table: TableInfo | undefined, column: string, pgVers
   if (!table.constraints.some((c) => c.kind === 'check' && c.validated && impliesNotNull(c.expression, column))) return 'scan'
   return pgVersion >= 12 ? 'none' : 'proven-before-pg12'
 }
+
+/** Every `RangeVar` under a node (the tables a query reads or writes), in document order. */
+export function rangeVarsIn(node: unknown): PgNode[] {
+  const found: PgNode[] = []
+  const visit = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return
+    if (Array.isArray(value)) {
+      value.forEach(visit)
+      return
+    }
+    const rangeVar = (value as PgNode).RangeVar
+    if (rangeVar) found.push(rangeVar)
+    Object.values(value).forEach(visit)
+  }
+  visit(node)
+  return found
+}
+
+/** A constant or parameter: the right-hand side of a key lookup. */
+function isConstant(node: PgNode | undefined): boolean {
+  if (!node) return false
+  if (node.A_Const || node.ParamRef) return true
+  return Boolean(node.TypeCast && isConstant(node.TypeCast.arg))
+}
+
+/** Columns a WHERE clause pins to constants: conjuncts `column = constant` and `column IN (constants…)`. */
+function pinnedColumns(where: PgNode | undefined): Set<string> {
+  const pinned = new Set<string>()
+  const visit = (node: PgNode | undefined): void => {
+    if (node?.BoolExpr?.boolop === 'AND_EXPR') return (node.BoolExpr.args ?? []).forEach(visit)
+    const expr = node?.A_Expr
+    if (!expr || stringsOf(expr.name)[0] !== '=') return
+    const [column, value] = columnRefName(expr.lexpr) !== undefined ? [columnRefName(expr.lexpr), expr.rexpr] : [columnRefName(expr.rexpr), expr.lexpr]
+    if (column === undefined) return
+    if (expr.kind === 'AEXPR_OP' && isConstant(value)) pinned.add(column)
+    if (expr.kind === 'AEXPR_IN' && (value?.List?.items ?? []).every(isConstant)) pinned.add(column)
+  }
+  visit(where)
+  return pinned
+}
+
+/**
+ * Whether a WHERE clause touches at most a handful of rows: it pins every column of the table's primary
+ * key or of a full (non-partial) unique index to constants. Such an UPDATE or DELETE is a lookup, not a
+ * backfill.
+ */
+export function isKeyLookup(where: PgNode | undefined, table: TableInfo | undefined): boolean {
+  if (!where || !table) return false
+  const pinned = pinnedColumns(where)
+  return table.indexes.some((i) => i.unique && !i.partial && i.columns.length > 0 && i.columns.every((c) => c !== null && pinned.has(c)))
+}
