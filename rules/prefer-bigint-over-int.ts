@@ -29,7 +29,7 @@ export default defineRule({
     safeAlternative:
       'Declare keys `bigint` (`bigint GENERATED ALWAYS AS IDENTITY`, or `bigserial`), and foreign keys with the referenced key\'s type. Drizzle: `bigint(\'id\', { mode: \'number\' })`.',
     messages: {
-      narrowKey: 'Column {{table}}.{{column}} is {{type}} and {{role}}: it runs out at {{max}}, and widening it later rewrites the table under an ACCESS EXCLUSIVE lock.',
+      narrowKey: 'Column {{table}}.{{column}} ({{type}}) is {{role}}: it runs out at {{max}}, and widening it later rewrites the table under an ACCESS EXCLUSIVE lock.',
       narrowForeignKey: 'Column {{table}}.{{column}} is {{type}} but references {{refTable}}.{{refColumn}} ({{refType}}): ids above {{max}} cannot be stored.',
     },
     exemptions: [
@@ -97,7 +97,7 @@ export default defineRule({
     const keyRole = (table: TableInfo, column: ColumnInfo): string | undefined => {
       if (table.constraints.some((c) => c.kind === 'primary' && c.columns.length === 1 && c.columns[0] === column.name)) return 'the primary key'
       if (column.identity) return 'an identity column'
-      if (column.type.name.endsWith('serial')) return 'a serial column'
+      if (column.type.name.endsWith('serial')) return 'fed by a sequence'
       return undefined
     }
 
