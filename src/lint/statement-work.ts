@@ -1,7 +1,7 @@
 import type { PgNode, Statement } from '../sql/parse.js'
 import { refOf, type SchemaState, type TableRef } from '../schema/schema-state.js'
 import { type TypeRef, typeFromNode } from '../schema/types.js'
-import { columnConstraints, columnRefName, impliesNotNull, isKeyLookup, optionEnabled, rangeVarsIn, stringsOf } from './ast.js'
+import { columnConstraints, columnRefName, isKeyLookup, notNullScan, optionEnabled, rangeVarsIn, stringsOf } from './ast.js'
 import { alterTableAction, tablesUsingType } from './lock-modes.js'
 import { expressionVolatility } from './volatility.js'
 
@@ -90,12 +90,9 @@ function alterTableWork(node: PgNode, ctx: WorkContext): TableWork[] {
         add(rewrites ? 'rewrite' : undefined, cmd)
         break
       }
-      case 'AT_SetNotNull': {
-        // PostgreSQL 12+ skips the scan when a validated CHECK proves the column is not null.
-        const proven = ctx.pgVersion >= 12 && (table?.constraints ?? []).some((c) => c.kind === 'check' && c.validated && impliesNotNull(c.expression, cmd.name))
-        add(proven || table?.columns.get(cmd.name)?.notNull ? undefined : 'scan', cmd)
+      case 'AT_SetNotNull':
+        add(notNullScan(table, cmd.name, ctx.pgVersion) === 'none' ? undefined : 'scan', cmd)
         break
-      }
       case 'AT_AddConstraint':
         if (!constraint) break
         if (constraint.contype === 'CONSTR_CHECK' || constraint.contype === 'CONSTR_FOREIGN') add(constraint.skip_validation ? undefined : 'scan', cmd)
