@@ -255,9 +255,10 @@ export function lintChange(options: LintOptions): Finding[] {
     for (const migration of batch.context.slice(applied)) {
       for (const statement of parse(migration).statements) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
     }
-    applied = batch.context.length
     schema.markAllExisting()
     lintBatch(batch.reviewed)
+    // Linting applied the reviewed migrations; without a base they begin the next batch's context.
+    applied = batch.context.length + batch.reviewed.length
   }
   return findings.sort(compareFindings)
 

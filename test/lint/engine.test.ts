@@ -127,6 +127,19 @@ describe('what existed before the change', () => {
   })
 })
 
+describe('schema context without a base', () => {
+  it('applies each migration to the schema once, though it is reviewed and then context for the next', () => {
+    const indexes: number[] = []
+    const rule = defineRule({
+      meta: { id: 'index-probe', severity: 'notice', category: 'locks', summary: 'Records index counts', rationale: 'Test instrument for the engine.', safeAlternative: 'Not applicable: test instrument.', messages: { seen: 'seen' }, examples: { bad: [], good: [] } },
+      check: (ctx) => ({ AlterTableStmt: (node) => void indexes.push(ctx.schema.table(node.relation)?.indexes.length ?? -1) }),
+    })
+    const change = changeOf({ sql: 'CREATE TABLE a (id int);\nCREATE INDEX a_id ON a (id);', more: ['ALTER TABLE a ADD COLUMN x int;', 'ALTER TABLE a ADD COLUMN y int;'] })
+    lintChange({ change: { ...change, base: null, added: change.head.migrations }, config: configSchema.parse({}), transactionMode: 'all-pending', rules: [rule] })
+    expect(indexes).toEqual([1, 1])
+  })
+})
+
 describe('ignore directives', () => {
   const base = 'CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE TABLE c (id int);'
   const lint = (sql: string) => lintCase({ base, sql }, allRules.filter((r) => r.meta.severity !== 'off'), allRules).map((f) => `${f.ruleId}@${f.range.start.line}`)
