@@ -1,7 +1,9 @@
 import { readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { allRules } from '../rules/index.js'
+import type { Finding } from '../src/lint/finding.js'
 import type { InvalidRuleCase, Rule, RuleCase } from '../src/lint/rule.js'
+import { SET_PROBLEM_RULES } from '../src/migrations/set-problems.js'
 import { applyFixes, lintRuleCase } from './helpers/lint-sql.js'
 
 /**
@@ -17,6 +19,9 @@ async function lintOne(rule: Rule, testCase: RuleCase) {
 
 const findingsOf = async (rule: Rule, testCase: RuleCase) => (await lintOne(rule, testCase)).findings
 
+/** Messages whose template kept a `{{placeholder}}` the report's data did not fill. */
+const unfilled = (findings: Finding[]) => findings.filter((f) => /\{\{\s*\w+\s*\}\}/.test(f.message)).map((f) => f.message)
+
 /** How test output names a case. */
 const caseName = (c: RuleCase, fallback: string) => c.name ?? ('sql' in c ? c.sql : fallback)
 
@@ -25,6 +30,11 @@ const ruleFiles = readdirSync(new URL('../rules/', import.meta.url)).filter((f) 
 describe('rule catalogue', () => {
   it('registers every rule module exactly once, with unique ids matching file names', () => {
     expect(allRules.map((r) => `${r.meta.id}.ts`).sort()).toEqual(ruleFiles.sort())
+  })
+
+  it('has an integrity rule for every rule id the migration-set readers report', () => {
+    const integrity = allRules.filter((r) => r.meta.category === 'integrity').map((r) => r.meta.id)
+    expect(Object.values(SET_PROBLEM_RULES).filter((id) => !integrity.includes(id))).toEqual([])
   })
 })
 
@@ -45,7 +55,9 @@ describe.each(allRules.map((rule) => [rule.meta.id, rule] as const))('%s', (id, 
   })
 
   it.each(meta.examples.bad.map((c, i) => [c.name ?? `bad example ${i + 1}`, c] as const))('reports %s', async (_name, testCase) => {
-    expect((await findingsOf(rule, testCase)).length).toBeGreaterThan(0)
+    const findings = await findingsOf(rule, testCase)
+    expect(findings.length).toBeGreaterThan(0)
+    expect(unfilled(findings)).toEqual([])
   })
 
   it.each([...meta.examples.good.map((c, i) => [c.name ?? `good example ${i + 1}`, c] as const), ...(meta.tests?.valid ?? []).map((c, i) => [caseName(c, `valid case ${i + 1}`), c] as const)])('accepts %s', async (_name, testCase) => {
@@ -58,6 +70,7 @@ describe.each(allRules.map((rule) => [rule.meta.id, rule] as const))('%s', (id, 
       const { change, findings } = await lintOne(rule, testCase)
       const files = change.added.map((m) => m.path)
       expect(findings.map((f) => f.messageId)).toEqual(testCase.errors.map((e) => e.messageId))
+      expect(unfilled(findings)).toEqual([])
       testCase.errors.forEach((expected, i) => {
         const actual = findings[i]!
         if (expected.line !== undefined) expect(actual.range.start.line, `line of error ${i + 1}`).toBe(expected.line)
