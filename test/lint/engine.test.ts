@@ -134,7 +134,7 @@ describe('schema context without a base', () => {
       meta: { id: 'index-probe', severity: 'notice', category: 'locks', summary: 'Records index counts', rationale: 'Test instrument for the engine.', safeAlternative: 'Not applicable: test instrument.', messages: { seen: 'seen' }, examples: { bad: [], good: [] } },
       check: (ctx) => ({ AlterTableStmt: (node) => void indexes.push(ctx.schema.table(node.relation)?.indexes.length ?? -1) }),
     })
-    const change = changeOf({ sql: 'CREATE TABLE a (id int);\nCREATE INDEX a_id ON a (id);', more: ['ALTER TABLE a ADD COLUMN x int;', 'ALTER TABLE a ADD COLUMN y int;'] })
+    const change = changeOf({ sql: 'CREATE TABLE a (id int);', more: ['CREATE INDEX a_id ON a (id);', 'ALTER TABLE a ADD COLUMN x int;', 'ALTER TABLE a ADD COLUMN y int;'] })
     lintChange({ change: { ...change, base: null, added: change.head.migrations }, config: configSchema.parse({}), transactionMode: 'all-pending', rules: [rule] })
     expect(indexes).toEqual([1, 1])
   })
