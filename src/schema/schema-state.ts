@@ -104,7 +104,10 @@ export class SchemaState {
   /** Ends a review batch: everything known so far counts as existing for the next one. */
   markAllExisting(): void {
     this.newTables.clear()
-    for (const table of this.tables.values()) table.createdInChange = false
+    for (const table of this.tables.values()) {
+      table.createdInChange = false
+      for (const column of table.columns.values()) column.createdInChange = false
+    }
     for (const type of this.enums.values()) {
       type.createdInChange = false
       type.addedInChange.clear()
@@ -166,6 +169,11 @@ export class SchemaState {
       case 'CreateExtensionStmt':
         this.extensions.add(node.extname)
         return
+      case 'RefreshMatViewStmt': {
+        const view = this.table(node.relation)
+        if (view) view.populated = !node.skipData
+        return
+      }
       case 'CreateTrigStmt': {
         const table = this.table(node.relation)
         if (table && node.trigname) table.triggers.push(node.trigname)
@@ -188,6 +196,7 @@ export class SchemaState {
       unlogged: false,
       createdInChange: inChange,
       triggers: [],
+      populated: true,
     }
     this.tables.set(k, info)
     if (inChange) this.newTables.add(k)
@@ -200,7 +209,7 @@ export class SchemaState {
     const table = this.addRelation(ref, node.partspec ? 'partitioned' : 'table', inChange)
     table.unlogged = node.relation.relpersistence === 'u'
     for (const element of node.tableElts ?? []) {
-      if (element.ColumnDef) this.addColumn(table, element.ColumnDef)
+      if (element.ColumnDef) this.addColumn(table, element.ColumnDef, inChange)
       else if (element.Constraint) this.addConstraint(table, element.Constraint)
     }
   }
@@ -208,10 +217,10 @@ export class SchemaState {
   private createAs(node: PgNode, inChange: boolean): void {
     const into = node.into?.IntoClause ?? node.into
     if (!into?.rel) return
-    this.addRelation(refOf(into.rel), node.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', inChange)
+    this.addRelation(refOf(into.rel), node.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', inChange).populated = !into.skipData
   }
 
-  private addColumn(table: TableInfo, def: PgNode): void {
+  private addColumn(table: TableInfo, def: PgNode, inChange: boolean): void {
     const column: ColumnInfo = {
       name: def.colname,
       type: typeFromNode(def.typeName ?? {}),
@@ -219,6 +228,7 @@ export class SchemaState {
       hasDefault: false,
       identity: false,
       generated: false,
+      createdInChange: inChange,
     }
     if (['serial', 'bigserial', 'smallserial'].includes(column.type.name)) {
       column.notNull = true
@@ -274,7 +284,7 @@ export class SchemaState {
       if (!cmd) continue
       switch (cmd.subtype) {
         case 'AT_AddColumn':
-          if (cmd.def?.ColumnDef && !(cmd.missing_ok && table.columns.has(cmd.def.ColumnDef.colname))) this.addColumn(table, cmd.def.ColumnDef)
+          if (cmd.def?.ColumnDef && !(cmd.missing_ok && table.columns.has(cmd.def.ColumnDef.colname))) this.addColumn(table, cmd.def.ColumnDef, inChange)
           break
         case 'AT_DropColumn':
           table.columns.delete(cmd.name)

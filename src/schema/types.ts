@@ -69,6 +69,8 @@ export interface ColumnInfo {
   hasDefault: boolean
   identity: boolean
   generated: boolean
+  /** Added by a statement of the change under review (no running code reads it yet). */
+  createdInChange: boolean
 }
 
 export type ConstraintKind = 'check' | 'foreign' | 'unique' | 'primary' | 'exclusion' | 'not-null'
@@ -106,6 +108,8 @@ export interface TableInfo {
   createdInChange: boolean
   /** Row-level triggers known to exist. */
   triggers: string[]
+  /** False for a materialized view made `WITH NO DATA` and not refreshed since (it cannot be refreshed CONCURRENTLY). */
+  populated: boolean
 }
 
 /** `pg_proc.provolatile`: whether a function may return different results for the same arguments within a statement. */
