@@ -1,0 +1,52 @@
+import { alterTableCommands, displayName } from '../src/lint/ast.js'
+import { defineRule } from '../src/lint/rule.js'
+
+const BASE = 'CREATE TABLE users (id bigint PRIMARY KEY, email text, legacy_token text);'
+
+export default defineRule({
+  meta: {
+    id: 'ban-drop-column',
+    severity: 'error',
+    category: 'data',
+    summary: 'Do not drop columns of tables that existed before the change while code may still use them',
+    rationale:
+      '`ALTER TABLE … DROP COLUMN` takes ACCESS EXCLUSIVE only briefly (the column is just marked dropped), but it deletes the column\'s data irreversibly and breaks every application instance still running code that names it. drizzle lists every column of the schema by name in its SELECT, INSERT and RETURNING clauses, so even code that never reads the column fails with "column does not exist" until it is redeployed.',
+    safeAlternative:
+      'Contract in two deploys: first remove the column from the drizzle schema (and every query) and deploy, so no running code selects it; then drop it in a later migration, after a backup, with `-- dba-review-ignore ban-drop-column: <why it is unused>`.',
+    messages: {
+      dropColumn: 'Column {{column}} of {{table}} is dropped: its data is deleted, and instances still running code that selects it fail until they are replaced.',
+    },
+    exemptions: ['Tables and columns created earlier in the same change.'],
+    pgDocs: 'sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN',
+    aliases: ['squawk:ban-drop-column'],
+    examples: {
+      bad: [{ sql: 'ALTER TABLE "users" DROP COLUMN "legacy_token";', base: BASE }],
+      good: [{ sql: 'ALTER TABLE "users" ADD COLUMN "nickname" text;\n--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "nickname";', base: BASE }],
+    },
+    tests: {
+      valid: [
+        { name: 'table created in the same change', sql: 'CREATE TABLE drafts (id bigint, body text);\n--> statement-breakpoint\nALTER TABLE drafts DROP COLUMN body;' },
+        { name: 'dropping a default is not a column drop', base: BASE, sql: 'ALTER TABLE users ALTER COLUMN email DROP DEFAULT;' },
+      ],
+      invalid: [
+        {
+          name: 'every dropped column of a multi-command ALTER, IF EXISTS and CASCADE included',
+          base: BASE,
+          sql: 'ALTER TABLE users DROP COLUMN IF EXISTS legacy_token CASCADE, DROP COLUMN email;',
+          errors: [{ messageId: 'dropColumn', line: 1, column: 13 }, { messageId: 'dropColumn' }],
+        },
+        { name: 'schema-qualified table, column unknown to the model (dropped anyway)', base: 'CREATE TABLE billing.invoices (id bigint);', sql: 'ALTER TABLE billing.invoices DROP COLUMN notes;', errors: [{ messageId: 'dropColumn' }] },
+      ],
+    },
+  },
+  check: (ctx) => ({
+    AlterTableStmt(node) {
+      if (!ctx.isExistingTable(node.relation)) return
+      const table = ctx.schema.table(node.relation)
+      for (const cmd of alterTableCommands(node)) {
+        if (cmd.subtype !== 'AT_DropColumn' || table?.columns.get(cmd.name)?.createdInChange) continue
+        ctx.report({ messageId: 'dropColumn', data: { table: displayName(node.relation), column: cmd.name }, node: node.relation })
+      }
+    },
+  }),
+})
