@@ -2,7 +2,7 @@ import type { ApplicationFunction, Context, Probot } from 'probot'
 import { allRules } from '../rules/index.js'
 import { GitHubRepoGateway, type AppIdentity } from './github/gateway.js'
 import { retryDelayOf } from './github/rate-limit.js'
-import { createBlobCache } from './github/tree-source.js'
+import { createGitCache } from './github/tree-source.js'
 import { handleCheckRun } from './handlers/check-run.js'
 import { handleIssueComment } from './handlers/issue-comment.js'
 import { handleMergeGroup } from './handlers/merge-group.js'
@@ -37,7 +37,7 @@ export function createDbaReviewApp(options: AppOptions): DbaReviewApp {
   const state = new AppState(options.clock)
   const queue = new JobQueue({ concurrency: options.concurrency ?? 2, maxAttempts: 5, retryDelay: retryDelayOf })
   const ruleIds = allRules.map((r) => r.meta.id)
-  const blobs = createBlobCache()
+  const gitCache = createGitCache()
 
   const appFn: ApplicationFunction = (app: Probot) => {
     let identity: Promise<AppIdentity & { rulesDocsUrl: string }> | null = null
@@ -60,7 +60,7 @@ export function createDbaReviewApp(options: AppOptions): DbaReviewApp {
       queue,
       state,
       appId: async () => (await findIdentity()).appId,
-      gateway: async (context: Context, owner: string, repo: string) => new GitHubRepoGateway(context.octokit, owner, repo, await findIdentity(), ruleIds, blobs),
+      gateway: async (context: Context, owner: string, repo: string) => new GitHubRepoGateway(context.octokit, owner, repo, await findIdentity(), ruleIds, gitCache),
       deps: async (): Promise<JobDeps> => {
         const { login, rulesDocsUrl } = await findIdentity()
         return { state, reviewChange: options.reviewChange, appLogin: login, rulesDocsUrl, isRetryable: (error) => retryDelayOf(error) !== null }

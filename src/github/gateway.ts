@@ -5,7 +5,7 @@ import type { CheckRunRef, CheckRunWrite, ConfigResult, Reaction, RepoGateway, T
 import type { PullContext } from '../gate/pull-context.js'
 import { findAppConfig } from './config.js'
 import { GitHubPullContext } from './pull-context.js'
-import { GitHubTreeSource, type BlobCache } from './tree-source.js'
+import { GitHubTreeSource, type GitCache } from './tree-source.js'
 
 /** Who the app is on GitHub: its own check runs and comments are recognised by these. */
 export interface AppIdentity {
@@ -32,7 +32,7 @@ export class GitHubRepoGateway implements RepoGateway {
     readonly repo: string,
     private readonly identity: AppIdentity,
     private readonly ruleIds: readonly string[],
-    private readonly blobs: BlobCache,
+    private readonly cache: GitCache,
   ) {}
 
   private get r() {
@@ -40,7 +40,7 @@ export class GitHubRepoGateway implements RepoGateway {
   }
 
   tree(sha: string, label: string): Promise<TreeSource> {
-    return GitHubTreeSource.load(this.octokit, this.owner, this.repo, sha, label, this.blobs)
+    return GitHubTreeSource.load(this.octokit, this.owner, this.repo, sha, label, this.cache)
   }
 
   pullContext(number: number, base: () => Promise<TreeSource>): PullContext {

@@ -9,11 +9,14 @@ interface TreeEntry {
   type: 'blob' | 'tree' | 'commit'
 }
 
-/** Blob bytes by `owner/repo:sha`: content-addressed, so a cached blob is never stale. */
-export type BlobCache = BoundedMap<string, Buffer>
+/** Trees (path → blob SHA) and blob bytes by `owner/repo:sha`: git objects never change, so a hit is never stale. */
+export interface GitCache {
+  trees: BoundedMap<string, ReadonlyMap<string, string>>
+  blobs: BoundedMap<string, Buffer>
+}
 
-export function createBlobCache(capacity = 5_000): BlobCache {
-  return new BoundedMap<string, Buffer>(capacity)
+export function createGitCache(): GitCache {
+  return { trees: new BoundedMap(1_000), blobs: new BoundedMap(5_000) }
 }
 
 /**
@@ -29,12 +32,17 @@ export class GitHubTreeSource implements FileSource {
     readonly sha: string,
     private readonly blobs: ReadonlyMap<string, string>,
     readonly label: string,
-    private readonly cache: BlobCache,
+    private readonly cache: GitCache,
   ) {}
 
-  static async load(octokit: ProbotOctokit, owner: string, repo: string, sha: string, label: string, cache: BlobCache): Promise<GitHubTreeSource> {
-    const blobs = new Map<string, string>()
-    for (const entry of await readTree(octokit, owner, repo, sha, '')) if (entry.type === 'blob') blobs.set(entry.path, entry.sha)
+  static async load(octokit: ProbotOctokit, owner: string, repo: string, sha: string, label: string, cache: GitCache): Promise<GitHubTreeSource> {
+    const key = `${owner}/${repo}:${sha}`
+    let blobs = cache.trees.get(key)
+    if (!blobs) {
+      const entries = await readTree(octokit, owner, repo, sha, '')
+      blobs = new Map(entries.filter((e) => e.type === 'blob').map((e) => [e.path, e.sha]))
+      cache.trees.set(key, blobs)
+    }
     return new GitHubTreeSource(octokit, owner, repo, sha, blobs, `${label} (${sha.slice(0, 7)})`, cache)
   }
 
@@ -52,11 +60,11 @@ export class GitHubTreeSource implements FileSource {
     const sha = this.blobs.get(path)
     if (sha === undefined) return null
     const key = `${this.owner}/${this.repo}:${sha}`
-    const cached = this.cache.get(key)
+    const cached = this.cache.blobs.get(key)
     if (cached) return cached
     const { data } = await this.octokit.rest.git.getBlob({ owner: this.owner, repo: this.repo, file_sha: sha })
     const bytes = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8')
-    this.cache.set(key, bytes)
+    this.cache.blobs.set(key, bytes)
     return bytes
   }
 }

@@ -72,6 +72,10 @@ export async function runCommentCommandJob(gw: RepoGateway, job: CommentCommandJ
     await gw.createComment(job.pull, renderRejectionReply(login, word, NOTHING_TO_APPROVE))
     return
   }
+  if (result.gate.state === 'blocked') {
+    await gw.createComment(job.pull, renderRejectionReply(login, word, `the DBA gate fails closed until this is fixed: ${result.gate.problems.join(' ')}`))
+    return
+  }
   const judgement = judgementOf(result, 'comment', job.comment.id, login)
   if (judgement === null && command.kind === 'approve') {
     // GitHub may not list a comment in the first instant after creating it; look again shortly.

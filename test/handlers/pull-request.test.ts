@@ -48,7 +48,7 @@ describe('pull_request.opened', () => {
         "GET /repos/Codertocat/Hello-World/git/trees/ec26c3e57ca3a959ca5aad62de7213c562f8c821",
         "POST /repos/Codertocat/Hello-World/check-runs",
         "GET /repos/Codertocat/Hello-World/git/blobs/0cfea7bb905a4350a5f98849dc58d0282a3b2789",
-        "GET /repos/Codertocat/Hello-World/git/blobs/ace5793fa62d7f891e5f90de9e60e711df0fd580",
+        "GET /repos/Codertocat/Hello-World/git/blobs/4a59501f5b0dc5942e23d4a5f9aeb1a96636619c",
         "GET /repos/Codertocat/Hello-World/codeowners/errors",
         "GET /repos/Codertocat/Hello-World/issues/2/comments",
         "GET /repos/Codertocat/Hello-World/pulls/2/reviews",
@@ -74,7 +74,7 @@ describe('pull_request.opened', () => {
             },
           ],
           "conclusion": "action_required",
-          "external_id": "daa10dcf80cdf0e0a3fc13a4894ebbcfc2fd22c2ca90bbf62e90a7fd7a104ef9",
+          "external_id": "b2deb455c692223f051ec3fd32b943fcb3ccef4a740c1fcd86e710c6df0c3f26",
           "output": {
             "annotations": [
               {
@@ -106,7 +106,7 @@ describe('pull_request.opened', () => {
       ### Next step
       A DBA (@Octocoders/dba) reviews the change and comments \`/dba-approve\`.
 
-      <sub>Commit \`ec26c3e\` · content fingerprint \`daa10dcf80cd\`</sub>",
+      <sub>Commit \`ec26c3e\` · content fingerprint \`b2deb455c692\`</sub>",
             "title": "Waiting for DBA approval · 1 warning",
           },
           "status": "completed",

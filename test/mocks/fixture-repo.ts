@@ -7,7 +7,7 @@ export const journal = (tags: string[]) =>
 export const initSql = `CREATE TABLE "orders" (\n\t"id" bigint PRIMARY KEY NOT NULL,\n\t"user_id" bigint NOT NULL\n);\n`
 export const addIndexSql = `CREATE INDEX "orders_user_id_idx" ON "orders" ("user_id");\n`
 
-export const CODEOWNERS = '* @Codertocat\n# DBAs own the schema and its migrations (the last matching line wins)\n/drizzle/ @Octocoders/dba\n/src/db/ @Octocoders/dba\n'
+export const CODEOWNERS = '* @Codertocat\n# DBAs own the schema and its migrations (the last matching line wins)\n/drizzle/ @Octocoders/dba\n/src/db/ @Octocoders/dba\n/src/api/ @ann\n'
 export const CONFIG = 'paths:\n  migrations: ["drizzle/**"]\n  schema: ["src/db/schema/**"]\n'
 
 export const baseTree: TreeFixture = {

@@ -46,8 +46,8 @@ function parseBody(body: unknown): unknown {
   }
 }
 
-/** Validates, records, then answers with `respond(body)`. */
-function validated(respond: (body: unknown) => Reply) {
+/** Validates, records, then answers with `respond(body, uri)`. */
+export function validated(respond: (body: unknown, uri: string) => Reply) {
   return function (this: { req: { method: string } }, uri: string, rawBody: unknown): Reply {
     const body = parseBody(rawBody)
     const method = this.req.method.toUpperCase()
@@ -57,7 +57,7 @@ function validated(respond: (body: unknown) => Reply) {
       traffic.problems.push(...problems)
       return [422, { message: 'Validation Failed', errors: problems }]
     }
-    return respond(body)
+    return respond(body, uri)
   }
 }
 
