@@ -1,6 +1,8 @@
-import type { PgNode, Statement } from '../sql/parse.js'
+import type { Migration } from '../migrations/types.js'
+import { BREAKPOINT, type PgNode, type Statement } from '../sql/parse.js'
 import { quoteIdent, relationSql } from './ast.js'
 import type { Fix, TextEdit } from './finding.js'
+import { parseIgnoreComment } from './ignores.js'
 import type { RuleContext } from './rule.js'
 
 /** Inserts `text` right after the part of the statement that `prefix` (anchored at its first token) matches. */
@@ -9,6 +11,18 @@ export function insertAfterPrefix(statement: Statement, prefix: RegExp, text: st
   if (!match || match.index !== 0) return undefined
   const at = statement.range.start.offset + match[0].length
   return { start: at, end: at, text }
+}
+
+/**
+ * Inserts `sql` (one statement with its `;`) before `statement`: above the statement's ignore directives so
+ * they keep applying to it, and as a chunk of its own when the file is split on `--> statement-breakpoint`
+ * (drivers send each chunk as one query; not every one accepts several statements in a query).
+ */
+export function insertStatementBefore(migration: Migration, statement: Statement, sql: string): TextEdit {
+  const directive = statement.leadingComments.find((c) => parseIgnoreComment(c)?.scope === 'statement')
+  const at = directive?.start ?? statement.range.start.offset
+  const separator = migration.breakpoints && migration.text.includes(BREAKPOINT) ? `${BREAKPOINT}\n` : '\n'
+  return { start: at, end: at, text: `${sql}${separator}` }
 }
 
 /** Removes the first part of the statement that `pattern` matches. */
