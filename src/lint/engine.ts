@@ -202,6 +202,14 @@ function walk(body: unknown, ancestors: PgNode[], visit: (kind: string, node: Pg
   }
 }
 
+/** Statements in execution order, each DO block followed by the plain SQL it wraps. */
+function* withBodies(statements: readonly Statement[]): Generator<Statement> {
+  for (const statement of statements) {
+    yield statement
+    if (statement.body) yield* statement.body
+  }
+}
+
 /** Lints a change. Call `loadParser()` before. */
 export function lintChange(options: LintOptions): Finding[] {
   const { change, config, transactionMode, tableStats } = options
@@ -253,7 +261,7 @@ export function lintChange(options: LintOptions): Finding[] {
   let applied = 0
   for (const batch of batchesOf(change)) {
     for (const migration of batch.context.slice(applied)) {
-      for (const statement of parse(migration).statements) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
+      for (const statement of withBodies(parse(migration).statements)) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
     }
     schema.markAllExisting()
     lintBatch(batch.reviewed)
@@ -372,7 +380,7 @@ export function lintChange(options: LintOptions): Finding[] {
       collectIgnores(parsed)
       tracker.startMigration(i === 0)
       call('Migration', migration)
-      for (const statement of parsed.statements) {
+      for (const statement of withBodies(parsed.statements)) {
         current.statement = statement
         if (statement.syntaxError) {
           emit(ENGINE_RULES.syntaxError, 'syntaxError', { message: statement.syntaxError.message }, migration.path, { start: statement.syntaxError.position, end: statement.range.end }, { migration: migration.id })
@@ -411,7 +419,8 @@ export function lintChange(options: LintOptions): Finding[] {
           check(d)
           ;(d.scope === 'file' ? files : own).push(d)
         }
-        if (own.length) statementIgnores.set(statement, own)
+        // A DO block's ignores cover the statements it wraps.
+        if (own.length) for (const covered of [statement, ...(statement.body ?? [])]) statementIgnores.set(covered, own)
       }
       for (const comment of parsed.trailingComments) {
         const d = parseIgnoreComment(comment)
@@ -426,7 +435,7 @@ export function lintChange(options: LintOptions): Finding[] {
     function reportIgnoreProblems(): void {
       for (const migration of reviewed) {
         const parsed = parse(migration)
-        const all = [...(fileIgnores.get(migration.path) ?? []), ...parsed.statements.flatMap((s) => statementIgnores.get(s) ?? [])]
+        const all = new Set([...(fileIgnores.get(migration.path) ?? []), ...parsed.statements.flatMap((s) => statementIgnores.get(s) ?? [])])
         for (const d of all) {
           if (used.has(d) || !d.rules.length) continue
           emit(ENGINE_RULES.unusedIgnore, 'unused', { rules: d.rules.join(', ') }, migration.path, parsed.lines.rangeOf(d.start, d.end), { migration: migration.id })

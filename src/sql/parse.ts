@@ -27,6 +27,12 @@ export interface Statement {
   syntaxError?: SyntaxError
   /** Comments between the previous statement and this one (ignore directives live here). */
   leadingComments: Comment[]
+  /**
+   * For a `DO` block that only wraps plain SQL in `BEGIN … [EXCEPTION …] END` (drizzle 0.x wraps every
+   * foreign key and enum this way to make it idempotent): those statements, with exact file positions,
+   * so rules and the schema model see the DDL instead of an opaque block.
+   */
+  body?: Statement[]
 }
 
 export interface ParsedMigration {
@@ -164,6 +170,13 @@ export function parseMigration(migration: Migration): ParsedMigration {
     trailingComments = [...trailingComments, ...split.trailingComments.map((c) => ({ ...c, start: c.start + chunk.start, end: c.end + chunk.start }))]
   })
 
+  for (const statement of statements) {
+    if (statement.kind !== 'DoStmt') continue
+    const chunkStart = mappers.get(statement.chunk)?.start ?? 0
+    const body = plainDoBody(statement, (inner, shift) => statementShift.set(inner, statement.range.start.offset - chunkStart + shift), lines)
+    if (body.length) statement.body = body
+  }
+
   return {
     migration,
     statements,
@@ -186,4 +199,42 @@ function skipSemicolons(text: string, from: number): number {
   let i = from
   while (i < text.length && (text[i] === ';' || /\s/.test(text[i] as string))) i++
   return i
+}
+
+/**
+ * The plain SQL statements of a DO block of the form `BEGIN <sql>; … [EXCEPTION WHEN … THEN …] END`, or []
+ * when the body is anything else (PL/pgSQL control flow, dynamic EXECUTE): those stay opaque.
+ */
+function plainDoBody(statement: Statement, register: (inner: Statement, shiftInStatement: number) => void, lines: LineIndex): Statement[] {
+  const args: PgNode[] = statement.node?.args ?? []
+  const language = args.find((a) => a.DefElem?.defname === 'language')?.DefElem.arg?.String?.sval ?? 'plpgsql'
+  const code: string | undefined = args.find((a) => a.DefElem?.defname === 'as')?.DefElem.arg?.String?.sval
+  if (language !== 'plpgsql' || code === undefined) return []
+  const quote = /\$([A-Za-z_][\w]*)?\$/.exec(statement.text)
+  if (!quote) return []
+  const codeStart = quote.index + quote[0].length
+  if (statement.text.slice(codeStart, codeStart + code.length) !== code) return []
+  const begin = /^\s*BEGIN\b/i.exec(code)
+  const end = /\bEND\s*;?\s*$/i.exec(code)
+  if (!begin || !end || end.index < begin[0].length) return []
+  const inner = code.slice(begin[0].length, end.index)
+  const body: Statement[] = []
+  for (const span of splitStatements(inner).statements) {
+    const sql = inner.slice(span.start, span.end)
+    if (/^EXCEPTION\b/i.test(sql)) break
+    let stmt: PgNode | undefined
+    try {
+      stmt = (parseSync(sql) as { stmts?: Array<{ stmt: PgNode }> }).stmts?.[0]?.stmt
+    } catch {
+      return []
+    }
+    if (!stmt) return []
+    const shift = codeStart + begin[0].length + span.start
+    const start = statement.range.start.offset + shift
+    const kind = nodeKind(stmt)
+    const innerStatement: Statement = { index: statement.index, chunk: statement.chunk, text: sql, range: lines.rangeOf(start, start + sql.length), kind, node: stmt[kind] as PgNode, leadingComments: statement.leadingComments }
+    register(innerStatement, shift)
+    body.push(innerStatement)
+  }
+  return body
 }

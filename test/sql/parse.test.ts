@@ -87,3 +87,19 @@ describe('splitStatements', () => {
     ])
   })
 })
+
+describe('DO blocks', () => {
+  it('expose the plain SQL that drizzle 0.x wraps in BEGIN … EXCEPTION … END, at exact positions', () => {
+    const text = 'DO $$ BEGIN\n ALTER TABLE "orders" ADD CONSTRAINT "fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;'
+    const parsed = parseMigration(migration(text))
+    const [block] = parsed.statements
+    expect(block!.body?.map((s) => [s.kind, s.range.start.line, s.range.start.column, s.text.slice(0, 20)])).toEqual([['AlterTableStmt', 2, 2, 'ALTER TABLE "orders"']])
+    const inner = block!.body![0]!
+    expect(parsed.lines.positionAt(parsed.fileOffset(inner, inner.node!.relation.location))).toMatchObject({ line: 2, column: 14 })
+  })
+
+  it('leave PL/pgSQL control flow opaque', () => {
+    const { statements } = parseMigration(migration("DO $$ BEGIN IF NOT EXISTS (SELECT 1) THEN CREATE TYPE s AS ENUM ('a'); END IF; END $$;"))
+    expect(statements[0]!.body).toBeUndefined()
+  })
+})
