@@ -16,6 +16,9 @@ import { expressionVolatility } from './volatility.js'
  */
 export type WorkKind = 'rewrite' | 'scan' | 'index build' | 'backfill'
 
+/** How messages say what the work does to a table: `{{action}} rewrites orders`. */
+export const WORK_VERBS: Record<WorkKind, string> = { rewrite: 'rewrites', scan: 'reads every row of', 'index build': 'builds an index over every row of', backfill: 'writes rows of' }
+
 export interface TableWork {
   table: TableRef
   kind: WorkKind
