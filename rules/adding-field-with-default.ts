@@ -41,15 +41,15 @@ export default defineRule({
           base: BASE,
           sql: "ALTER TABLE users ADD COLUMN a timestamp DEFAULT (now() AT TIME ZONE 'utc'), ADD COLUMN b timestamptz DEFAULT CURRENT_TIMESTAMP, ADD COLUMN c jsonb DEFAULT '{}'::jsonb, ADD COLUMN d text[] DEFAULT ARRAY[]::text[], ADD COLUMN e text DEFAULT to_char(now(), 'YYYY'), ADD COLUMN f date DEFAULT CURRENT_DATE;",
         },
-        { name: 'an immutable extension function in another schema', base: BASE, sql: "ALTER TABLE users ADD COLUMN ns uuid DEFAULT extensions.uuid_generate_v5(extensions.uuid_ns_url(), 'x');" },
-        { name: 'a function the migrations declared STABLE', base: `${BASE}\nCREATE FUNCTION app.tenant() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant') $$;`, sql: 'ALTER TABLE users ADD COLUMN tenant text DEFAULT app.tenant();' },
+        { name: 'an immutable extension function in another schema', base: `CREATE SCHEMA extensions;\nCREATE EXTENSION "uuid-ossp" SCHEMA extensions;\n${BASE}`, sql: "ALTER TABLE users ADD COLUMN ns uuid DEFAULT extensions.uuid_generate_v5(extensions.uuid_ns_url(), 'x');" },
+        { name: 'a function the migrations declared STABLE', base: `${BASE}\nCREATE SCHEMA app;\nCREATE FUNCTION app.tenant() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant', true) $$;`, sql: 'ALTER TABLE users ADD COLUMN tenant text DEFAULT app.tenant();' },
         { name: 'a function altered to IMMUTABLE', base: `${BASE}\nCREATE FUNCTION zero() RETURNS int LANGUAGE sql AS 'SELECT 0';\nALTER FUNCTION zero() IMMUTABLE;`, sql: 'ALTER TABLE users ADD COLUMN n int DEFAULT zero();' },
       ],
       invalid: [
         { name: 'clock_timestamp is volatile, now is not', base: BASE, sql: 'ALTER TABLE users ADD COLUMN seen_at timestamptz DEFAULT clock_timestamp();', errors: [{ messageId: 'volatileDefault', line: 1, column: 50 }] },
         { name: 'a volatile call nested in a stable one', base: BASE, sql: 'ALTER TABLE users ADD COLUMN salt text DEFAULT md5(random()::text);', errors: [{ messageId: 'volatileDefault' }] },
         { name: 'a sequence', base: `${BASE}\nCREATE SEQUENCE user_no;`, sql: "ALTER TABLE users ADD COLUMN no bigint DEFAULT nextval('user_no'::regclass);", errors: [{ messageId: 'volatileDefault' }] },
-        { name: 'uuid-ossp in an extensions schema', base: BASE, sql: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT "extensions"."uuid_generate_v4"();', errors: [{ messageId: 'volatileDefault' }] },
+        { name: 'uuid-ossp in an extensions schema', base: `CREATE SCHEMA extensions;\nCREATE EXTENSION "uuid-ossp" SCHEMA extensions;\n${BASE}`, sql: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT "extensions"."uuid_generate_v4"();', errors: [{ messageId: 'volatileDefault' }] },
         { name: 'a function the migrations created without a volatility is VOLATILE', base: `${BASE}\nCREATE FUNCTION nanoid() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN 'x'; END $$;`, sql: 'ALTER TABLE users ADD COLUMN public_id text DEFAULT nanoid();', errors: [{ messageId: 'volatileDefault' }] },
         { name: 'a function dba-review cannot see', base: BASE, sql: 'ALTER TABLE users ADD COLUMN public_id text DEFAULT generate_public_id();', errors: [{ messageId: 'unknownDefault' }] },
         {

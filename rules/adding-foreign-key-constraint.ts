@@ -43,11 +43,12 @@ export default defineRule({
         { name: 'foreign key from a table created in the change to an existing one', base: BASE, sql: 'CREATE TABLE likes (post_id bigint);\nALTER TABLE likes ADD CONSTRAINT likes_post_id_fk FOREIGN KEY (post_id) REFERENCES posts (id);' },
         { name: 'ADD COLUMN … REFERENCES without a default is created valid without a scan', base: BASE, sql: 'ALTER TABLE posts ADD COLUMN editor_id bigint REFERENCES users (id);' },
         { name: 'a CHECK constraint is constraint-missing-not-valid\'s', base: BASE, sql: 'ALTER TABLE posts ADD CONSTRAINT posts_id_check CHECK (id > 0);' },
+        { name: 'squawk\'s ignore comment for the same check is honoured', base: BASE, sql: '-- squawk-ignore adding-foreign-key-constraint\nALTER TABLE posts ADD CONSTRAINT posts_author_fk FOREIGN KEY (author_id) REFERENCES users (id);' },
       ],
       invalid: [
         {
           name: 'fix in autocommit: NOT VALID, then VALIDATE in its own chunk',
-          base: 'CREATE TABLE app.users (id bigint PRIMARY KEY);\nCREATE TABLE app.posts (id bigint, author_id bigint);',
+          base: 'CREATE SCHEMA app;\nCREATE TABLE app.users (id bigint PRIMARY KEY);\nCREATE TABLE app.posts (id bigint, author_id bigint);',
           sql: 'ALTER TABLE "app"."posts" ADD CONSTRAINT "posts_author_fk" FOREIGN KEY ("author_id") REFERENCES "app"."users"("id") ON DELETE cascade;--> statement-breakpoint\nSELECT 1;',
           transaction: 'none',
           errors: [{ messageId: 'validatingForeignKey', line: 1, column: 31 }],

@@ -53,7 +53,7 @@ export default defineRule({
         { name: 'an inline PRIMARY KEY implies NOT NULL', base: 'CREATE TABLE legacy (name text);', sql: 'ALTER TABLE legacy ADD COLUMN id bigint PRIMARY KEY;', errors: [{ messageId: 'requiredWithoutDefault' }] },
         {
           name: 'every such column of a multi-command ALTER, quoted and schema-qualified',
-          base: 'CREATE TABLE app.users (id bigint);',
+          base: 'CREATE SCHEMA app;\nCREATE TABLE app.users (id bigint);',
           sql: 'ALTER TABLE "app"."users"\n  ADD COLUMN "first_name" text NOT NULL,\n  ADD COLUMN "last_name" text NOT NULL;',
           errors: [{ messageId: 'requiredWithoutDefault', line: 2 }, { messageId: 'requiredWithoutDefault', line: 3 }],
         },

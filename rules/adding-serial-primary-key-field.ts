@@ -36,7 +36,7 @@ export default defineRule({
     examples: {
       bad: [{ sql: 'ALTER TABLE "accounts" ADD CONSTRAINT "accounts_pkey" PRIMARY KEY("id");', base: BASE }],
       good: [
-        { sql: 'ALTER TABLE "accounts" ADD CONSTRAINT "accounts_pkey" PRIMARY KEY USING INDEX "accounts_pkey_idx";', base: `${BASE}\nCREATE UNIQUE INDEX CONCURRENTLY accounts_pkey_idx ON accounts (id);` },
+        { sql: 'ALTER TABLE "accounts" ADD CONSTRAINT "accounts_pkey" PRIMARY KEY USING INDEX "accounts_pkey_idx";', base: `${BASE}\nCREATE UNIQUE INDEX accounts_pkey_idx ON accounts (id);` },
         { sql: 'CREATE TABLE "teams" ("id" bigint);\nALTER TABLE "teams" ADD PRIMARY KEY ("id");' },
       ],
     },
@@ -45,7 +45,7 @@ export default defineRule({
         {
           name: 'USING INDEX on a column proven NOT NULL by a validated CHECK, index built in the change',
           base: 'CREATE TABLE accounts (id bigint);\nALTER TABLE accounts ADD CONSTRAINT id_nn CHECK (id IS NOT NULL);',
-          sql: 'CREATE UNIQUE INDEX CONCURRENTLY accounts_pkey_idx ON accounts (id);\nALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_pkey_idx;',
+          sql: 'CREATE UNIQUE INDEX CONCURRENTLY accounts_pkey_idx ON accounts (id);--> statement-breakpoint\nALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_pkey_idx;',
           transaction: 'none',
         },
         { name: 'USING INDEX of an index dba-review does not know', base: BASE, sql: 'ALTER TABLE accounts ADD PRIMARY KEY USING INDEX legacy_idx;' },

@@ -26,12 +26,17 @@ export default defineRule({
     tests: {
       valid: [
         { name: 'a plain column', base: BASE, sql: 'ALTER TABLE orders ADD COLUMN total_cents bigint;' },
+        {
+          name: 'squawk reports generated columns as adding-field-with-default: its ignore comment applies',
+          base: BASE,
+          sql: '-- squawk-ignore adding-field-with-default\nALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (net_cents + tax_cents) STORED;',
+        },
         { name: 'IF NOT EXISTS for a column that exists', base: 'CREATE TABLE orders (a int, b int GENERATED ALWAYS AS (a * 2) STORED);', sql: 'ALTER TABLE orders ADD COLUMN IF NOT EXISTS b int GENERATED ALWAYS AS (a * 2) STORED;' },
       ],
       invalid: [
         {
           name: 'second command of a multi-command ALTER, schema-qualified',
-          base: 'CREATE TABLE shop.orders (net_cents bigint, tax_cents bigint);',
+          base: 'CREATE SCHEMA shop;\nCREATE TABLE shop.orders (net_cents bigint, tax_cents bigint);',
           sql: 'ALTER TABLE shop.orders ADD COLUMN note text,\n  ADD COLUMN total_cents bigint GENERATED ALWAYS AS (net_cents + tax_cents) STORED;',
           errors: [{ messageId: 'storedGenerated', line: 2, column: 33 }],
         },

@@ -19,9 +19,9 @@ export default defineRule<MessageId>({
     id: 'ban-concurrent-index-creation-in-transaction',
     severity: 'error',
     category: 'locks',
-    summary: 'Do not run CONCURRENTLY statements inside a transaction block',
+    summary: 'Do not run CONCURRENTLY statements, or REINDEX of a whole schema or database, inside a transaction block',
     rationale:
-      '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY` and `DETACH PARTITION … CONCURRENTLY` commit several times internally, so PostgreSQL refuses them inside a transaction block ("cannot run inside a transaction block"). drizzle-orm\'s migrator runs **every pending migration in one transaction** and has no per-migration opt-out (drizzle-orm#860), so such a statement fails the deploy and rolls back the whole batch, even though it passes in `drizzle-kit push` or psql.',
+      '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY` and `DETACH PARTITION … CONCURRENTLY` commit several times internally, and `REINDEX SCHEMA` / `DATABASE` / `SYSTEM` commit once per table, so PostgreSQL refuses them inside a transaction block ("cannot run inside a transaction block"). drizzle-orm\'s migrator runs **every pending migration in one transaction** and has no per-migration opt-out (drizzle-orm#860), so such a statement fails the deploy and rolls back the whole batch, even though it passes in `drizzle-kit push` or psql.',
     safeAlternative:
       'On a table created earlier in the same change, drop CONCURRENTLY: the table serves no traffic yet. Otherwise the statement must run outside a transaction. With drizzle-orm the only way is `COMMIT;--> statement-breakpoint` right before it, and that has a cost: every statement after it, **later pending files included**, runs in autocommit, so each must be idempotent (`IF NOT EXISTS` / `IF EXISTS`); a failure leaves the batch half-applied and unrecorded, to be re-run from the start; and a failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index that must be dropped before retrying.',
     messages: {
@@ -73,6 +73,7 @@ export default defineRule<MessageId>({
           errors: [{ messageId: 'runnerBatch', line: 1 }, { messageId: 'runnerBatch', line: 3 }],
           output: 'REINDEX (CONCURRENTLY) INDEX orders_user_id_idx;\nCREATE TABLE carts (id bigint);\nREINDEX TABLE carts;',
         },
+        { name: 'REINDEX SCHEMA commits per table, like CONCURRENTLY', sql: 'REINDEX SCHEMA public;', errors: [{ messageId: 'runnerBatch' }], output: null },
         {
           name: 'DETACH PARTITION CONCURRENTLY of a partitioned table created in the change',
           sql: 'CREATE TABLE events (id bigint, at int) PARTITION BY RANGE (at);\nCREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (10);\nALTER TABLE events DETACH PARTITION events_1 CONCURRENTLY;',
@@ -102,11 +103,13 @@ export default defineRule<MessageId>({
         report('DROP INDEX CONCURRENTLY', objects.every((o) => indexOfNewTable(ctx, stringsOf(o.List?.items))), /(?<=^DROP\s+INDEX\s+)CONCURRENTLY\s+/i)
       },
       ReindexStmt(node) {
-        if (!optionEnabled(node.params, 'concurrently')) return
+        const concurrent = optionEnabled(node.params, 'concurrently')
+        const kind = String(node.kind).replace('REINDEX_OBJECT_', '')
+        if (!concurrent && kind !== 'SCHEMA' && kind !== 'DATABASE' && kind !== 'SYSTEM') return
         const newTable =
-          node.kind === 'REINDEX_OBJECT_TABLE' ? !ctx.isExistingTable(node.relation) : node.kind === 'REINDEX_OBJECT_INDEX' && indexOfNewTable(ctx, [node.relation.schemaname, node.relation.relname].filter(Boolean))
+          kind === 'TABLE' ? !ctx.isExistingTable(node.relation) : kind === 'INDEX' && indexOfNewTable(ctx, [node.relation.schemaname, node.relation.relname].filter(Boolean))
         // Only the keyword form is fixed; the option form `(CONCURRENTLY)` stays as written.
-        report('REINDEX CONCURRENTLY', newTable, /(?<=^REINDEX\s+(INDEX|TABLE)\s+)CONCURRENTLY\s+/i)
+        report(concurrent ? 'REINDEX CONCURRENTLY' : `REINDEX ${kind}`, newTable, /(?<=^REINDEX\s+(INDEX|TABLE)\s+)CONCURRENTLY\s+/i)
       },
       AlterTableStmt(node) {
         for (const cmd of alterTableCommands(node)) {

@@ -128,6 +128,7 @@ export default defineRule({
         { name: 'USING the column cast to the new type is no rewrite', base: BASE, sql: 'ALTER TABLE "orders" ALTER COLUMN "note" SET DATA TYPE text USING "note"::text;' },
         { name: 'a new collation on a column without a known index', base: BASE, sql: 'ALTER TABLE orders ALTER COLUMN note TYPE varchar(255) COLLATE "C";' },
         { name: 'an index-only change on an unindexed column', base: 'CREATE TABLE t (flags bit(8));', sql: 'ALTER TABLE t ALTER COLUMN flags TYPE varbit;' },
+        { name: 'a reasoned ignore', base: BASE, sql: '-- dba-review-ignore changing-column-type: orders holds 200 rows, measured\nALTER TABLE orders ALTER COLUMN id TYPE bigint;' },
       ],
       invalid: [
         { name: 'a shorter varchar', base: BASE, sql: 'ALTER TABLE orders ALTER COLUMN note TYPE varchar(100);', errors: [{ messageId: 'rewrite', line: 1, column: 43 }] },
@@ -151,7 +152,7 @@ export default defineRule({
           sql: 'ALTER TABLE orders ALTER COLUMN note TYPE text COLLATE "C";',
           errors: [{ messageId: 'rebuildsIndexes' }],
         },
-        { name: 'a column made in a DO block', base: 'CREATE TABLE orders (id integer);\nDO $$ BEGIN ALTER TABLE orders ADD COLUMN legacy integer; END $$;', sql: 'ALTER TABLE orders ALTER COLUMN legacy TYPE bigint;', errors: [{ messageId: 'unknownOldType' }] },
+        { name: 'a column made by dynamic SQL in a DO block', base: "CREATE TABLE orders (id integer);\nDO $$ BEGIN EXECUTE 'ALTER TABLE orders ADD COLUMN legacy integer'; END $$;", sql: 'ALTER TABLE orders ALTER COLUMN legacy TYPE bigint;', errors: [{ messageId: 'unknownOldType' }] },
         {
           name: 'each rewriting column of a multi-command ALTER, current type taken after earlier changes',
           base: BASE,

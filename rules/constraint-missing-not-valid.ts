@@ -59,7 +59,7 @@ export default defineRule({
         { name: 'validating a constraint the base added NOT VALID', base: `${BASE}\nALTER TABLE accounts ADD CONSTRAINT positive CHECK (balance >= 0) NOT VALID;`, sql: 'ALTER TABLE accounts VALIDATE CONSTRAINT positive;' },
         { name: 'a per-file runner commits between files', base: BASE, sql: 'ALTER TABLE accounts ADD CONSTRAINT positive CHECK (balance >= 0) NOT VALID;', more: ['ALTER TABLE accounts VALIDATE CONSTRAINT positive;'], transaction: 'per-file' },
         { name: 'a COMMIT ends the runner transaction between ADD and VALIDATE', base: BASE, sql: 'ALTER TABLE accounts ADD CONSTRAINT positive CHECK (balance >= 0) NOT VALID;\nCOMMIT;\nALTER TABLE accounts VALIDATE CONSTRAINT positive;' },
-        { name: 'the same constraint name on another table', base: BASE, sql: 'ALTER TABLE posts ADD CONSTRAINT positive CHECK (id >= 0) NOT VALID;\nALTER TABLE accounts VALIDATE CONSTRAINT positive;' },
+        { name: 'the same constraint name on another table', base: `${BASE}\nALTER TABLE accounts ADD CONSTRAINT positive CHECK (balance >= 0) NOT VALID;`, sql: 'ALTER TABLE posts ADD CONSTRAINT positive CHECK (id >= 0) NOT VALID;\nALTER TABLE accounts VALIDATE CONSTRAINT positive;' },
         { name: 'a foreign key is adding-foreign-key-constraint\'s', base: BASE, sql: 'ALTER TABLE posts ADD CONSTRAINT posts_author_fk FOREIGN KEY (author_id) REFERENCES users (id);' },
       ],
       invalid: [

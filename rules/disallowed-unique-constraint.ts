@@ -22,7 +22,7 @@ export default defineRule({
     examples: {
       bad: [{ sql: 'ALTER TABLE "users" ADD CONSTRAINT "users_email_unique" UNIQUE("email");', base: BASE }],
       good: [
-        { sql: 'ALTER TABLE "users" ADD CONSTRAINT "users_email_unique" UNIQUE USING INDEX "users_email_idx";', base: `${BASE}\nCREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email);` },
+        { sql: 'ALTER TABLE "users" ADD CONSTRAINT "users_email_unique" UNIQUE USING INDEX "users_email_idx";', base: `${BASE}\nCREATE UNIQUE INDEX users_email_idx ON users (email);` },
         { sql: 'CREATE TABLE "teams" ("slug" text);\nALTER TABLE "teams" ADD CONSTRAINT "teams_slug_unique" UNIQUE("slug");' },
       ],
     },

@@ -39,7 +39,7 @@ export default defineRule({
       invalid: [
         {
           name: 'fix outside a transaction keeps IF EXISTS and the schema',
-          base: 'CREATE TABLE app.orders (id bigint);\nCREATE INDEX orders_id_idx ON app.orders (id);',
+          base: 'CREATE SCHEMA app;\nCREATE TABLE app.orders (id bigint);\nCREATE INDEX orders_id_idx ON app.orders (id);',
           sql: 'DROP INDEX IF EXISTS "app"."orders_id_idx";',
           transaction: 'none',
           errors: [{ messageId: 'missingConcurrently', line: 1, column: 1 }],

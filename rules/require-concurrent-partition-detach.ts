@@ -38,7 +38,7 @@ export default defineRule({
       invalid: [
         {
           name: 'schema-qualified parent, reported at the partition name, no fix',
-          base: 'CREATE TABLE app.events (id bigint, at timestamptz) PARTITION BY RANGE (at);',
+          base: 'CREATE SCHEMA app;\nCREATE TABLE app.events (id bigint, at timestamptz) PARTITION BY RANGE (at);\nCREATE TABLE app.events_2023 PARTITION OF app.events FOR VALUES FROM (\'2023-01-01\') TO (\'2024-01-01\');',
           sql: 'ALTER TABLE app.events\n  DETACH PARTITION app.events_2023;',
           transaction: 'none',
           errors: [{ messageId: 'missingConcurrently', line: 2, column: 20 }],

@@ -23,6 +23,7 @@ export default defineRule({
       'Indexes and tables created earlier in the same change.',
       'PostgreSQL before 12 (`postgres.version`), which has no REINDEX CONCURRENTLY.',
       '`REINDEX SYSTEM`: system catalogs cannot be reindexed concurrently.',
+      '`REINDEX SCHEMA` / `DATABASE` inside a transaction block: they cannot run there at all, which ban-concurrent-index-creation-in-transaction reports.',
     ],
     pgDocs: 'sql-reindex.html#SQL-REINDEX-CONCURRENTLY',
     aliases: ['squawk:require-concurrent-reindex'],
@@ -37,7 +38,8 @@ export default defineRule({
       valid: [
         { name: 'the parenthesised CONCURRENTLY option', base: BASE, sql: 'REINDEX (VERBOSE, CONCURRENTLY) TABLE orders;', transaction: 'none' },
         { name: 'PostgreSQL 11 has no REINDEX CONCURRENTLY', base: BASE, sql: 'REINDEX TABLE orders;', pgVersion: 11 },
-        { name: 'REINDEX SYSTEM cannot be concurrent', sql: 'REINDEX SYSTEM;' },
+        { name: 'REINDEX SYSTEM cannot be concurrent', sql: 'REINDEX SYSTEM;', transaction: 'none' },
+        { name: 'REINDEX SCHEMA inside the runner transaction fails anyway', sql: 'REINDEX SCHEMA public;' },
         { name: 'index of a table created in the change', sql: 'CREATE TABLE carts (id bigint);\nCREATE INDEX carts_id_idx ON carts (id);\nREINDEX INDEX carts_id_idx;' },
       ],
       invalid: [
@@ -50,8 +52,8 @@ export default defineRule({
           errors: [{ messageId: 'missingConcurrently' }],
           output: 'REINDEX (CONCURRENTLY false) TABLE CONCURRENTLY orders;',
         },
-        { name: 'a schema: every table in it', sql: 'REINDEX SCHEMA app;', transaction: 'none', errors: [{ messageId: 'missingConcurrentlyMany' }], output: 'REINDEX SCHEMA CONCURRENTLY app;' },
-        { name: 'the current database without a name (PostgreSQL 16)', sql: 'REINDEX DATABASE;', errors: [{ messageId: 'missingConcurrentlyMany' }], output: null },
+        { name: 'a schema: every table in it', sql: 'REINDEX SCHEMA public;', transaction: 'none', errors: [{ messageId: 'missingConcurrentlyMany' }], output: 'REINDEX SCHEMA CONCURRENTLY public;' },
+        { name: 'the current database without a name (PostgreSQL 16)', sql: 'REINDEX DATABASE;', transaction: 'none', errors: [{ messageId: 'missingConcurrentlyMany' }], output: 'REINDEX DATABASE CONCURRENTLY;' },
       ],
     },
   },
@@ -67,7 +69,7 @@ export default defineRule({
       } else if (kind === 'TABLE') {
         if (!ctx.isExistingTable(node.relation)) return
         table = displayName(node.relation)
-      }
+      } else if (ctx.transaction.inTransaction) return
       const statement = ctx.statement
       const edit = statement && !ctx.transaction.inTransaction ? insertAfterPrefix(statement, /^REINDEX\s*(\([^)]*\)\s*)?(INDEX|TABLE|SCHEMA|DATABASE)\b/i, ' CONCURRENTLY') : undefined
       ctx.report({

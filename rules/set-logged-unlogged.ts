@@ -28,7 +28,7 @@ export default defineRule({
         { name: 'a sequence is not a table', base: 'CREATE SEQUENCE ids;', sql: 'ALTER SEQUENCE ids SET UNLOGGED;' },
       ],
       invalid: [
-        { name: 'SET UNLOGGED on a logged table', base: 'CREATE TABLE app.events (id bigint);', sql: 'ALTER TABLE app.events SET UNLOGGED;', errors: [{ messageId: 'setUnlogged', line: 1, column: 1 }] },
+        { name: 'SET UNLOGGED on a logged table', base: 'CREATE SCHEMA app;\nCREATE TABLE app.events (id bigint);', sql: 'ALTER TABLE app.events SET UNLOGGED;', errors: [{ messageId: 'setUnlogged', line: 1, column: 1 }] },
         { name: 'a table dba-review does not know', sql: 'ALTER TABLE legacy SET UNLOGGED;', errors: [{ messageId: 'setUnlogged' }] },
       ],
     },
