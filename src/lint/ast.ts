@@ -95,7 +95,7 @@ export function notNullScan(table: TableInfo | undefined, column: string, pgVers
   return pgVersion >= 12 ? 'none' : 'proven-before-pg12'
 }
 
-/** Every `RangeVar` under a node (the tables a query reads or writes), in document order. */
+/** Every `RangeVar` body under a node (the tables a statement reads or writes, `relation` fields included), in document order. */
 export function rangeVarsIn(node: unknown): PgNode[] {
   const found: PgNode[] = []
   const visit = (value: unknown): void => {
@@ -104,8 +104,7 @@ export function rangeVarsIn(node: unknown): PgNode[] {
       value.forEach(visit)
       return
     }
-    const rangeVar = (value as PgNode).RangeVar
-    if (rangeVar) found.push(rangeVar)
+    if (typeof (value as PgNode).relname === 'string') found.push(value as PgNode)
     Object.values(value).forEach(visit)
   }
   visit(node)
