@@ -136,9 +136,13 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
   let open: TransactionReport | undefined
 
   const status = () => client.getTransactionStatus()
-  const beginTransaction = (atMs: number): void => {
+  const beginTransaction = async (atMs: number, observed = true): Promise<void> => {
     open = { startAtMs: atMs, endAtMs: atMs, outcome: 'commit' }
     transactions.push(open)
+    if (tracer && observed) {
+      const { rows } = await client.query<{ o: Array<[number, number]> }>(tracer.baselineSql())
+      tracer.baseline(rows[0]?.o ?? [])
+    }
   }
   const endTransaction = (atMs: number, outcome: TransactionReport['outcome']): void => {
     if (!open) return
@@ -157,7 +161,7 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
   const engine = async (text: string, values?: unknown[]): Promise<void> => {
     const before = status()
     await client.query(text, values)
-    if (before !== 'T' && status() === 'T') beginTransaction(clock())
+    if (before !== 'T' && status() === 'T') await beginTransaction(clock())
     if (before === 'T' && status() === 'I') endTransaction(clock(), 'commit')
     if (status() === 'T') {
       const observation = await observe()
@@ -249,7 +253,7 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
       if (!outcome.ok) return failed(p, statement, report, outcome, halt)
       report.status = 'ok'
       if (status() === 'T') {
-        beginTransaction(report.startAtMs)
+        await beginTransaction(report.startAtMs)
         report.transaction = transactions.length - 1
       }
       return undefined
@@ -257,7 +261,7 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
 
     if (refusesTransactionBlock(statement)) {
       report.execution = 'concurrent'
-      beginTransaction(report.startAtMs)
+      await beginTransaction(report.startAtMs, false)
       report.transaction = transactions.length - 1
       const polling = pollLocks(session, clock)
       const outcome = await watchdog.guard(session.pid, execute(client, statement.text))
@@ -280,8 +284,9 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
     // for PostgreSQL and lets the session observe itself before the commit releases its locks.
     report.execution = 'autocommit'
     await client.query('BEGIN')
-    beginTransaction(report.startAtMs)
+    await beginTransaction(clock())
     report.transaction = transactions.length - 1
+    report.startAtMs = clock()
     const outcome = await watchdog.guard(session.pid, execute(client, statement.text))
     report.ms = clock() - report.startAtMs
     if (!outcome.ok) {

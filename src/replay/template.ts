@@ -10,7 +10,7 @@ import { installTraceHelpers } from './trace.js'
 import { Watchdog } from './watchdog.js'
 
 /** Bump when what a template contains changes (helpers, apply semantics): old templates are then never reused. */
-const TEMPLATE_FORMAT = 2
+const TEMPLATE_FORMAT = 3
 
 export interface BaseSpec {
   /** The base branch's migrations in application order (empty: the change starts from an empty database). */

@@ -40,10 +40,23 @@ BEGIN
     'scans', (SELECT coalesce(json_agg(json_build_array(s.o::int8, pg_stat_get_xact_numscans(s.o))), '[]') FROM unnest(subject) AS s(o)),
     'indexes', (SELECT coalesce(json_agg(json_build_array(i.indexrelid::int8, i.indrelid::int8)), '[]') FROM pg_index i
                WHERE i.indrelid = ANY (subject) AND i.indexrelid > max_oid),
-    'settings', (SELECT json_object_agg(s.name, json_build_array(s.setting, s.source)) FROM pg_settings s
+    'settings', (SELECT json_object_agg(s.name, json_build_array(current_setting(s.name), s.source)) FROM pg_settings s
                WHERE s.name IN ('lock_timeout', 'statement_timeout'))
   );
 END
+$fn$`
+
+/**
+ * `scans(max_oid)`: sequential scans counted so far for every pre-existing table. The counters are the
+ * session's pending statistics, which also hold earlier transactions' counts until they are flushed
+ * (only ever between transactions): read at the start of each transaction, they are the baseline that
+ * makes later readings in that transaction exact.
+ */
+const SCANS_FUNCTION = `
+CREATE FUNCTION ${HELPER_SCHEMA}.scans(max_oid oid) RETURNS json
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT coalesce(json_agg(json_build_array(c.oid::int8, pg_stat_get_xact_numscans(c.oid))), '[]') FROM pg_class c
+   WHERE c.oid BETWEEN ${FIRST_NORMAL_OID} AND max_oid AND c.relkind IN ('r', 'p', 'm')
 $fn$`
 
 /** Installs the helpers as admin (in templates, so every clone has them). */
@@ -52,6 +65,7 @@ export async function installTraceHelpers(admin: pg.Client): Promise<void> {
   await admin.query(`REVOKE ALL ON SCHEMA ${HELPER_SCHEMA} FROM PUBLIC`)
   await admin.query(`GRANT USAGE ON SCHEMA ${HELPER_SCHEMA} TO PUBLIC`)
   await admin.query(OBSERVE_FUNCTION)
+  await admin.query(SCANS_FUNCTION)
 }
 
 export interface Observation {
@@ -172,6 +186,17 @@ export class Tracer {
     this.absorbState(initial)
   }
 
+  /** The call that reads the scan counters at the start of a transaction. */
+  baselineSql(): string {
+    return `SELECT ${HELPER_SCHEMA}.scans(${this.capture.maxOid}) AS o`
+  }
+
+  /** A transaction started: later scan counts in it are relative to these. */
+  baseline(scans: Array<[number, number]>): void {
+    this.scans.clear()
+    for (const [oid, count] of scans) this.scans.set(oid, count)
+  }
+
   relationName(oid: number): string {
     return this.capture.relations.get(oid)?.name ?? `oid ${oid}`
   }
@@ -216,7 +241,8 @@ export class Tracer {
 
   /** New indexes (built concurrently) on pre-existing tables, from an observation taken after the statement. */
   effectsAfterConcurrent(observation: Observation): EffectReport[] {
-    return this.effectsOf(observation)
+    // Outside a transaction the scan counters have no baseline: an index build is all this can tell.
+    return this.effectsOf({ ...observation, scans: [] })
   }
 
   /** The transaction ended: every lock it held is released now. */
@@ -227,7 +253,6 @@ export class Tracer {
       lock.heldMs = Math.max(0, atMs - lock.acquiredAtMs)
     }
     this.held.clear()
-    this.scans.clear()
   }
 
   private lockOf(oid: number, pgMode: string, ref: StatementRef, atMs: number): LockReport {
@@ -281,7 +306,9 @@ export class Tracer {
       if (!this.builtIndexes.has(index)) raise(table, 'index-build')
     }
     for (const [oid, count] of observation.scans) {
-      if (count > (this.scans.get(oid) ?? 0)) raise(oid, 'scan')
+      // For an index the counter is of index scans: only a table's sequential scans are full passes.
+      const kind = this.capture.relations.get(oid)?.kind
+      if (count > (this.scans.get(oid) ?? 0) && (kind === 'table' || kind === 'partitioned table' || kind === 'materialized view')) raise(oid, 'scan')
     }
     for (const [oid, rel, name, validated] of observation.constraints) {
       if (!validated || this.constraints.get(oid) === true) continue
