@@ -31,5 +31,5 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env) {
     app.queue.close()
     void server.stop().then(() => process.exit(0))
   })
-  return server
+  return { server, app }
 }

@@ -29,10 +29,13 @@ export const traffic = {
   },
 }
 
-nock.emitter.on('no match', (req: { method?: string; path?: string; href?: string; options?: { method?: string; path?: string } }) => {
+nock.emitter.on('no match', (req: { method?: string; path?: string; href?: string; host?: string; hostname?: string; options?: { method?: string; path?: string; host?: string; hostname?: string } }) => {
+  const host = req.hostname ?? req.host ?? req.options?.hostname ?? req.options?.host ?? (req.href ? new URL(req.href).hostname : '')
+  // Loopback traffic (the app's own HTTP server, PostgreSQL) is allowed through and is not GitHub's.
+  if (host.startsWith('127.0.0.1') || host.startsWith('localhost')) return
   const method = req.method ?? req.options?.method ?? '?'
   const path = req.path ?? req.options?.path ?? req.href ?? '?'
-  traffic.unmatched.push(`${method} ${path}`)
+  traffic.unmatched.push(`${method} ${host}${path}`)
 })
 
 type Reply = [number, unknown] | [number, unknown, Record<string, string>]
