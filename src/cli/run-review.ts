@@ -14,9 +14,12 @@ import { FsSource } from '../migrations/fs-source.js'
 import { type GitSource, openGitSource } from '../migrations/git-source.js'
 import { renderGithub } from '../report/render-github.js'
 import { renderJson } from '../report/render-json.js'
+import { renderDrift, renderEstimates, renderLockGantt, renderLockTable, renderMigrationTable, renderReplayFailure, renderReplayTotals, renderTraffic } from '../report/render-replay.js'
+import { renderReplayText } from '../report/render-replay-text.js'
 import { renderSarif } from '../report/render-sarif.js'
-import { renderText } from '../report/render-text.js'
+import { painter, renderText } from '../report/render-text.js'
 import { reviewChange } from '../review/review-change.js'
+import type { ReplayReport } from '../replay/report.js'
 import type { ReviewReport } from '../review/review-report.js'
 import { type CliIo, EXIT, packageVersion, UsageError, useColor } from './cli-io.js'
 
@@ -26,13 +29,27 @@ export const RULES_DOCS_URL = 'https://github.com/dba-review/dba-review/blob/mai
 export const LINT_FORMATS = ['text', 'json', 'sarif', 'github'] as const
 export type LintFormat = (typeof LINT_FORMATS)[number]
 
-export interface ReviewArgs {
+export const REPLAY_FORMATS = ['text', 'json', 'markdown'] as const
+export type ReplayFormat = (typeof REPLAY_FORMATS)[number]
+
+/** Command-line settings that override `replay:` in the config. */
+export interface ReplayOverrides {
+  backend?: Config['replay']['backend']
+  databaseUrl?: string
+  rows?: number
+  probe?: boolean
+}
+
+export type ReviewArgs = {
   paths: string[]
   base?: string
-  format: LintFormat
   config?: string
   repo?: string
-}
+} & (
+  | { command: 'lint'; format: LintFormat }
+  | { command: 'review'; format: LintFormat; replay: ReplayOverrides }
+  | { command: 'replay'; format: ReplayFormat; replay: ReplayOverrides }
+)
 
 /** One migrations folder to review: the repository-like root it is read from, and the folder inside it. */
 interface Target {
@@ -101,7 +118,7 @@ function warn(io: CliIo, problems: ConfigProblem[]): void {
   for (const problem of problems) io.stderr.write(`warning: ${formatConfigProblem(problem)}\n`)
 }
 
-/** `dba-review lint` (and the lint half of `review`): review migrations, print them in a format, return the exit code. */
+/** `dba-review lint`, `review` and `replay`: review migrations, print the result in a format, return the exit code. */
 export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   const repo = path.resolve(io.cwd, args.repo ?? '.')
   const repoInfo = await stat(repo).catch(() => null)
@@ -114,7 +131,7 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
     throw new UsageError(`invalid configuration in ${loaded.problems[0]?.file ?? CONFIG_PATH}`)
   }
   warn(io, loaded.problems)
-  const { config } = loaded
+  const config = withReplay(loaded.config, args)
   const stats = await findTableStats(new FsSource(root), config.lint.tableStats)
   warn(io, stats.problems)
 
@@ -127,13 +144,53 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
       const targetConfig = { ...config, migrations: { ...config.migrations, dir: target.dir } }
       const head: FileSource = new FsSource(target.root)
       const changedFiles = base ? await findChangedFiles(base, head, watchedDirs(targetConfig)) : []
-      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules })
+      const replay = args.command === 'lint' ? {} : { replay: {} }
+      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, ...replay })
       reports.push(target.files ? restrict(report, target.files) : report)
     }
-    io.stdout.write(render(reports, args.format, io))
-    return reports.some((r) => r.counts.error > 0) ? EXIT.errorFindings : EXIT.clean
+    io.stdout.write(args.command === 'replay' ? renderReplay(reports, args.format, io) : render(reports, args.format, io))
+    const failed = reports.flatMap((r) => (r.replay?.status === 'error' ? [r.replay.error ?? 'unknown error'] : []))
+    for (const reason of failed) io.stderr.write(`dba-review: the replay could not run: ${reason}\n`)
+    if (failed.length) return EXIT.couldNotRun
+    // `replay` answers for the replay alone; lint and review for every finding.
+    const errors = args.command === 'replay' ? reports.some((r) => r.replay?.findings.some((f) => f.severity === 'error')) : reports.some((r) => r.counts.error > 0)
+    return errors ? EXIT.errorFindings : EXIT.clean
   } finally {
     base?.close()
+  }
+}
+
+/** `review` replays when the config enables it; `replay` always does. Command-line settings win. */
+function withReplay(config: Config, args: ReviewArgs): Config {
+  if (args.command === 'lint') return config
+  const { backend, databaseUrl, rows, probe } = args.replay
+  const replay = { ...config.replay, enabled: args.command === 'replay' || config.replay.enabled }
+  if (databaseUrl !== undefined) Object.assign(replay, { databaseUrl, backend: backend ?? 'url' })
+  if (backend !== undefined) replay.backend = backend
+  if (rows !== undefined) replay.rows = rows
+  if (probe !== undefined) replay.probe = probe
+  if (replay.backend === 'url' && !replay.databaseUrl) throw new UsageError('the url backend needs --database-url (or replay.databaseUrl in the config)')
+  return { ...config, replay }
+}
+
+/** The replay sections the pull-request comment uses, in reading order. */
+function replayMarkdown(replay: ReplayReport): string {
+  const failure = replay.status === 'passed' ? '' : renderReplayFailure(replay)
+  const sections = [renderReplayTotals(replay), failure, renderMigrationTable(replay), renderLockTable(replay), renderLockGantt(replay), renderTraffic(replay), renderEstimates(replay), renderDrift(replay)]
+  return ['## Replay', ...sections.filter(Boolean)].join('\n\n')
+}
+
+function renderReplay(reports: ReviewReport[], format: ReplayFormat, io: CliIo): string {
+  const replays = reports.flatMap((r) => (r.replay ? [r.replay] : []))
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(replays.length === 1 ? replays[0] : replays, null, 2)}\n`
+    case 'markdown':
+      return `${replays.map(replayMarkdown).join('\n\n')}\n`
+    case 'text': {
+      const paint = painter(useColor(io))
+      return `${replays.flatMap((r) => renderReplayText(r, paint)).join('\n')}\n`
+    }
   }
 }
 

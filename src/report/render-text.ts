@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../lint/finding.js'
 import type { ReviewReport } from '../review/review-report.js'
+import { renderReplayText } from './render-replay-text.js'
 
 export interface TextOptions {
   /** ANSI colours; the caller decides (TTY, NO_COLOR, FORCE_COLOR). */
@@ -15,9 +16,14 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`
 }
 
+/** ANSI styling, or none. */
+export function painter(color: boolean): (style: Style, text: string) => string {
+  return (style, text) => (color ? `\u001b[${SGR[style][0]}m${text}\u001b[${SGR[style][1]}m` : text)
+}
+
 /** Human-readable report: findings grouped by file as `file:line:col severity rule message`, each with its help. */
 export function renderText(reports: readonly ReviewReport[], options: TextOptions): string {
-  const paint = (style: Style, text: string): string => (options.color ? `\u001b[${SGR[style][0]}m${text}\u001b[${SGR[style][1]}m` : text)
+  const paint = painter(options.color)
   const lines: string[] = []
   const byFile = new Map<string, Finding[]>()
   for (const finding of reports.flatMap((r) => r.findings)) {
@@ -45,6 +51,7 @@ export function renderText(reports: readonly ReviewReport[], options: TextOption
   for (const report of reports) {
     const scope = `${plural(report.reviewed.length, 'migration')} reviewed in ${report.migrationsDir || '.'} (${report.layout}, transaction: ${report.transactionMode})`
     lines.push(`${scope}: ${verdict(report.counts)}`)
+    if (report.replay) lines.push(...renderReplayText(report.replay, paint))
   }
   if (reports.length > 1) {
     const total: Record<Severity, number> = { error: 0, warning: 0, notice: 0 }

@@ -7,7 +7,9 @@ import { compareMigrationSets, transactionModeFor } from '../migrations/compare-
 import type { FileSource } from '../migrations/file-source.js'
 import { findMigrationSet } from '../migrations/find-migration-set.js'
 import type { MigrationChange } from '../migrations/types.js'
+import type { ReplayOptions } from '../replay/replay.js'
 import { loadParser } from '../sql/parse.js'
+import type { ReplayReport } from '../replay/report.js'
 import type { ReviewReport } from './review-report.js'
 
 export interface ReviewChangeOptions {
@@ -19,6 +21,8 @@ export interface ReviewChangeOptions {
   config: Config
   tableStats?: TableStats
   rules: readonly Rule[]
+  /** Replay the change too (when `config.replay.enabled`); lint-only without. */
+  replay?: ReplayOptions
 }
 
 function reviewedOf(change: MigrationChange): ReviewReport['reviewed'] {
@@ -30,15 +34,24 @@ function reviewedOf(change: MigrationChange): ReviewReport['reviewed'] {
 
 /**
  * The one domain entry point for reviewing a change, shared by the CLI and the GitHub App: reads the
- * migration sets of both versions as the runner will apply them, compares them, and lints the change.
+ * migration sets of both versions as the runner will apply them, compares them, lints the change and,
+ * when asked and enabled, replays it on PostgreSQL; one report with every finding.
  */
 export async function reviewChange(options: ReviewChangeOptions): Promise<ReviewReport> {
   const { config } = options
   const [, base, head] = await Promise.all([loadParser(), options.base ? findMigrationSet(options.base, config) : null, findMigrationSet(options.head, config)])
   const change = compareMigrationSets(base, head, options.changedFiles, config)
   const transactionMode = transactionModeFor(head, config)
-  const findings = lintChange({ change, config, transactionMode, rules: options.rules, ...(options.tableStats ? { tableStats: options.tableStats } : {}) }).sort(compareFindings)
+  const findings = lintChange({ change, config, transactionMode, rules: options.rules, ...(options.tableStats ? { tableStats: options.tableStats } : {}) })
+  let replay: ReplayReport | undefined
+  if (options.replay && config.replay.enabled) {
+    // The replay engine (pg, PostgreSQL binaries) loads only for reviews that replay.
+    const { replayChange } = await import('../replay/replay.js')
+    replay = await replayChange(change, config, { ...options.replay, transactionMode })
+    findings.push(...replay.findings)
+  }
+  findings.sort(compareFindings)
   const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 }
   for (const finding of findings) counts[finding.severity]++
-  return { version: 1, migrationsDir: head.dir, layout: head.layout, transactionMode, reviewed: reviewedOf(change), findings, counts }
+  return { version: 1, migrationsDir: head.dir, layout: head.layout, transactionMode, reviewed: reviewedOf(change), findings, counts, ...(replay ? { replay } : {}) }
 }

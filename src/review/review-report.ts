@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../lint/finding.js'
 import type { Layout, TransactionMode } from '../migrations/types.js'
+import type { ReplayReport } from '../replay/report.js'
 
 /**
  * The result of reviewing one change: what the CLI prints and what the GitHub App renders into the check
@@ -16,4 +17,6 @@ export interface ReviewReport {
   /** Lint and replay findings, sorted by file and position. */
   findings: Finding[]
   counts: Record<Severity, number>
+  /** What the change did on a real PostgreSQL, when it was replayed (its findings are in `findings` too). */
+  replay?: ReplayReport
 }

@@ -19,7 +19,7 @@ describe('dba-review (built, as a process)', () => {
   it('exits 1 on error findings and prints them as text without colour on a pipe', () => {
     const run = spawnCli(['lint', `${FIXTURES}/plain`])
     expect(run.code).toBe(1)
-    expect(run.stdout).toContain(`${FIXTURES}/plain/0002_index.sql:1:1 error require-concurrent-index-creation `)
+    expect(run.stdout).toContain(`${FIXTURES}/plain/0002_index.sql:3:1 error require-concurrent-index-creation `)
     expect(run.stdout).not.toMatch(ANSI)
   })
 
@@ -40,7 +40,7 @@ describe('dba-review lint', () => {
     const run = await runCli(['lint', `${FIXTURES}/plain`, '--format', 'json'])
     const report = JSON.parse(run.stdout) as ReviewReport
     expect(report).toMatchObject({ version: 1, migrationsDir: `${FIXTURES}/plain`, layout: 'plain', transactionMode: 'none', counts: { error: 1 } })
-    expect(report.findings.map((f) => [f.ruleId, f.file, f.range.start.line])).toEqual([['require-concurrent-index-creation', `${FIXTURES}/plain/0002_index.sql`, 1]])
+    expect(report.findings.map((f) => [f.ruleId, f.file, f.range.start.line])).toEqual([['require-concurrent-index-creation', `${FIXTURES}/plain/0002_index.sql`, 3]])
   })
 
   it('writes SARIF with the finding, its fix and the rule catalogue', async () => {
@@ -55,7 +55,7 @@ describe('dba-review lint', () => {
 
   it('writes GitHub workflow annotations', async () => {
     const run = await runCli(['lint', `${FIXTURES}/plain`, '--format', 'github'])
-    expect(run.stdout).toMatch(new RegExp(`^::error file=${FIXTURES}/plain/0002_index.sql,line=1,endLine=1,col=1,endColumn=\\d+,title=dba-review require-concurrent-index-creation::`))
+    expect(run.stdout).toMatch(new RegExp(`^::error file=${FIXTURES}/plain/0002_index.sql,line=3,endLine=3,col=1,endColumn=\\d+,title=dba-review require-concurrent-index-creation::`))
   })
 
   it('reports only the files named, with their predecessors as context', async () => {
