@@ -5,7 +5,7 @@ import type { ReviewReport } from '../review/review-report.js'
 import { sarifLevel } from './severity.js'
 
 export interface SarifOptions {
-  /** Rules to describe in `tool.driver.rules` (every finding's rule must be among them). */
+  /** Rules to describe in `tool.driver.rules`; findings of other rules (the replay's) are described from the finding. */
   rules: readonly Rule[]
   toolVersion: string
   /** Base URL of the rule pages (`<base>/<id>.md`). */
@@ -19,11 +19,15 @@ function plainText(markdown: string): string {
   return markdown.replace(/`([^`]*)`/g, '$1').replace(/\*\*([^*]*)\*\*/g, '$1')
 }
 
+function pascalCase(id: string): string {
+  return id.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase())
+}
+
 function descriptor(meta: RuleMeta, rulesDocsUrl: string): ReportingDescriptor {
   const help = [meta.safeAlternative, ...(meta.fix ? [`Fix: ${meta.fix}`] : [])].join('\n\n')
   return {
     id: meta.id,
-    name: meta.id.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase()),
+    name: pascalCase(meta.id),
     shortDescription: { text: plainText(meta.summary) },
     fullDescription: { text: plainText(meta.rationale), markdown: meta.rationale },
     help: { text: plainText(help), markdown: help },
@@ -69,17 +73,27 @@ function result(finding: Finding, ruleIndex: number): Result {
  * accepts one run per tool and category). Columns count UTF-16 code units.
  */
 export function renderSarif(reports: readonly ReviewReport[], options: SarifOptions): string {
-  const rules = [...options.rules].sort((a, b) => a.meta.id.localeCompare(b.meta.id))
-  const index = new Map(rules.map((r, i) => [r.meta.id, i]))
   const findings = reports.flatMap((r) => r.findings)
-  const missing = findings.find((f) => !index.has(f.ruleId))
-  if (missing) throw new Error(`renderSarif: finding of rule ${missing.ruleId}, which is not among the rules given`)
+  const descriptors = options.rules.map((r) => descriptor(r.meta, options.rulesDocsUrl))
+  // Replay findings come from the replay engine's own catalogue, not from rule modules: describe them from the finding.
+  for (const finding of findings) {
+    if (descriptors.some((d) => d.id === finding.ruleId)) continue
+    descriptors.push({
+      id: finding.ruleId,
+      name: pascalCase(finding.ruleId),
+      shortDescription: { text: `${finding.ruleId}: ${finding.source === 'replay' ? 'measured by replaying the change on PostgreSQL' : 'reported by dba-review'}` },
+      ...(finding.help ? { help: { text: plainText(finding.help), markdown: finding.help } } : {}),
+      properties: { tags: [finding.source] },
+    })
+  }
+  descriptors.sort((a, b) => a.id.localeCompare(b.id))
+  const index = new Map(descriptors.map((d, i) => [d.id, i]))
   const log: Log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'dba-review', version: options.toolVersion, informationUri: options.rulesDocsUrl, rules: rules.map((r) => descriptor(r.meta, options.rulesDocsUrl)) } },
+        tool: { driver: { name: 'dba-review', version: options.toolVersion, informationUri: options.rulesDocsUrl, rules: descriptors } },
         originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The repository root.' } } },
         columnKind: 'utf16CodeUnits',
         results: findings.map((f) => result(f, index.get(f.ruleId)!)),

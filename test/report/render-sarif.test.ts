@@ -60,6 +60,15 @@ describe('renderSarif', () => {
     }
   })
 
+  it('describes rules without a module (the replay\'s) from their findings, validly', () => {
+    const replayFinding = { ...report.findings[1]!, ruleId: 'replay-error', messageId: 'statement', severity: 'error' as const, help: 'The migration fails on PostgreSQL.' }
+    const withReplay = JSON.parse(renderSarif([{ ...report, findings: [...report.findings, replayFinding] }], options)) as Log
+    expect(validate(withReplay), JSON.stringify(validate.errors, null, 2)).toBe(true)
+    const driver = withReplay.runs[0]!.tool.driver
+    const result = withReplay.runs[0]!.results!.at(-1)!
+    expect(driver.rules![result.ruleIndex!]).toMatchObject({ id: 'replay-error', help: { text: 'The migration fails on PostgreSQL.' }, properties: { tags: ['replay'] } })
+  })
+
   it('matches the snapshot', async () => {
     await expect(text).toMatchFileSnapshot('./__snapshots__/report.sarif.json')
   })
