@@ -1,9 +1,9 @@
 import { alterTableCommands, optionEnabled, refOfNames, stringsOf } from '../src/lint/ast.js'
-import { removeMatch } from '../src/lint/fixes.js'
+import { commitsOnItsOwn, removeMatch } from '../src/lint/fixes.js'
 import type { PgNode } from '../src/sql/parse.js'
 import { defineRule, type RuleContext } from '../src/lint/rule.js'
 
-type MessageId = 'runnerBatch' | 'runnerFile' | 'explicitBegin'
+type MessageId = 'runnerBatch' | 'runnerFile' | 'explicitBegin' | 'insideDoBlock'
 
 const BASE = 'CREATE TABLE orders (id bigint, user_id bigint);'
 
@@ -19,15 +19,16 @@ export default defineRule<MessageId>({
     id: 'ban-concurrent-index-creation-in-transaction',
     severity: 'error',
     category: 'locks',
-    summary: 'Do not run CONCURRENTLY statements, or REINDEX of a whole schema or database, inside a transaction block',
+    summary: 'Do not run CONCURRENTLY statements, or REINDEX of a whole schema or database, inside a transaction or DO block',
     rationale:
-      '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY` and `DETACH PARTITION … CONCURRENTLY` commit several times internally, and `REINDEX SCHEMA` / `DATABASE` / `SYSTEM` commit once per table, so PostgreSQL refuses them inside a transaction block ("cannot run inside a transaction block"). drizzle-orm\'s migrator runs **every pending migration in one transaction** and has no per-migration opt-out (drizzle-orm#860), so such a statement fails the deploy and rolls back the whole batch, even though it passes in `drizzle-kit push` or psql.',
+      '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY` and `DETACH PARTITION … CONCURRENTLY` commit several times internally, and `REINDEX SCHEMA` / `DATABASE` / `SYSTEM` commit once per table, so PostgreSQL refuses them inside a transaction block ("cannot run inside a transaction block") and in a DO block ("cannot be executed from a function"). drizzle-orm\'s migrator runs **every pending migration in one transaction** and has no per-migration opt-out (drizzle-orm#860), so such a statement fails the deploy and rolls back the whole batch, even though it passes in `drizzle-kit push` or psql.',
     safeAlternative:
       'On a table created earlier in the same change, drop CONCURRENTLY: the table serves no traffic yet. Otherwise the statement must run outside a transaction. With drizzle-orm the only way is `COMMIT;--> statement-breakpoint` right before it, and that has a cost: every statement after it, **later pending files included**, runs in autocommit, so each must be idempotent (`IF NOT EXISTS` / `IF EXISTS`); a failure leaves the batch half-applied and unrecorded, to be re-run from the start; and a failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index that must be dropped before retrying.',
     messages: {
       runnerBatch: '{{statement}} cannot run inside a transaction block, and the runner applies all pending migrations in one transaction (as drizzle-orm\'s migrator does): the deploy fails and the whole batch rolls back.',
       runnerFile: '{{statement}} cannot run inside a transaction block, and the runner wraps each migration file in a transaction: the migration fails.',
       explicitBegin: '{{statement}} cannot run inside a transaction block, and this one runs inside the transaction opened by BEGIN earlier in the migrations: it fails.',
+      insideDoBlock: '{{statement}} cannot be executed from a function, and this one runs inside a DO block: it fails, even in autocommit.',
     },
     fix: 'Removes CONCURRENTLY when the table was created earlier in the same change (a plain statement on a table with no traffic locks nothing that matters); never inserts COMMIT.',
     exemptions: ['Statements that run in autocommit: `transaction: none`, or after a `COMMIT;` that ended the runner\'s transaction.'],
@@ -73,6 +74,14 @@ export default defineRule<MessageId>({
           errors: [{ messageId: 'runnerBatch', line: 1 }, { messageId: 'runnerBatch', line: 3 }],
           output: 'REINDEX (CONCURRENTLY) INDEX orders_user_id_idx;\nCREATE TABLE carts (id bigint);\nREINDEX TABLE carts;',
         },
+        {
+          name: 'inside a DO block, even in autocommit',
+          base: BASE,
+          sql: 'DO $$ BEGIN\n  CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\nEXCEPTION WHEN duplicate_table THEN null;\nEND $$;',
+          transaction: 'none',
+          errors: [{ messageId: 'insideDoBlock', line: 2, column: 3 }],
+          output: null,
+        },
         { name: 'REINDEX SCHEMA commits per table, like CONCURRENTLY', sql: 'REINDEX SCHEMA public;', errors: [{ messageId: 'runnerBatch' }], output: null },
         {
           name: 'DETACH PARTITION CONCURRENTLY of a partitioned table created in the change',
@@ -85,10 +94,10 @@ export default defineRule<MessageId>({
   },
   check: (ctx) => {
     const report = (statement: string, newTable: boolean, removal: RegExp): void => {
-      if (!ctx.transaction.inTransaction || !ctx.statement) return
+      if (!ctx.statement || commitsOnItsOwn(ctx)) return
       const edit = newTable ? removeMatch(ctx.statement, removal) : undefined
       ctx.report({
-        messageId: ctx.transaction.explicit ? 'explicitBegin' : ctx.transaction.mode === 'per-file' ? 'runnerFile' : 'runnerBatch',
+        messageId: ctx.statement.inDoBlock ? 'insideDoBlock' : ctx.transaction.explicit ? 'explicitBegin' : ctx.transaction.mode === 'per-file' ? 'runnerFile' : 'runnerBatch',
         data: { statement },
         fix: edit ? { description: 'Remove CONCURRENTLY: the table was created earlier in this change and serves no traffic yet', edits: [edit] } : undefined,
       })

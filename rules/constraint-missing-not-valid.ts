@@ -81,6 +81,14 @@ export default defineRule({
           errors: [{ messageId: 'missingNotValid' }],
           output: null,
         },
+        {
+          name: 'inside a drizzle DO block in autocommit: no fix (the block is one transaction)',
+          base: BASE,
+          sql: 'DO $$ BEGIN\n ALTER TABLE "accounts" ADD CONSTRAINT "accounts_balance_check" CHECK ("balance" >= 0);\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;',
+          transaction: 'none',
+          errors: [{ messageId: 'missingNotValid', line: 2 }],
+          output: null,
+        },
         { name: 'an inline CHECK on a new column scans the table', base: BASE, sql: 'ALTER TABLE accounts ADD COLUMN limit_cents bigint CHECK (limit_cents > 0);', errors: [{ messageId: 'inlineCheck', column: 52 }] },
         {
           name: 'a drizzle batch: VALIDATE in a later file of the same deploy, for a foreign key',

@@ -1,5 +1,5 @@
 import { displayName, refOfNames, stringsOf } from '../src/lint/ast.js'
-import { insertAfterPrefix } from '../src/lint/fixes.js'
+import { commitsOnItsOwn, insertAfterPrefix } from '../src/lint/fixes.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const BASE = 'CREATE TABLE orders (id bigint, user_id bigint);\nCREATE INDEX orders_user_id_idx ON orders (user_id);'
@@ -61,6 +61,7 @@ export default defineRule({
           errors: [{ messageId: 'missingConcurrently' }, { messageId: 'missingConcurrently' }],
           output: null,
         },
+        { name: 'no fix inside a DO block (CONCURRENTLY cannot run in a function)', base: BASE, sql: 'DO $$ BEGIN DROP INDEX orders_user_id_idx; END $$;', transaction: 'none', errors: [{ messageId: 'missingConcurrently', column: 13 }], output: null },
         { name: 'no fix with CASCADE', base: BASE, sql: 'DROP INDEX orders_user_id_idx CASCADE;', transaction: 'none', errors: [{ messageId: 'missingConcurrently' }], output: null },
         { name: 'an index dba-review does not know is assumed to belong to an existing table', sql: 'DROP INDEX legacy_idx;', errors: [{ messageId: 'missingConcurrently' }], output: null },
       ],
@@ -71,7 +72,7 @@ export default defineRule({
       if (node.removeType !== 'OBJECT_INDEX' || node.concurrent) return
       const objects = node.objects ?? []
       const statement = ctx.statement
-      const fixable = statement && !ctx.transaction.inTransaction && objects.length === 1 && node.behavior !== 'DROP_CASCADE'
+      const fixable = statement && commitsOnItsOwn(ctx) && objects.length === 1 && node.behavior !== 'DROP_CASCADE'
       const edit = fixable ? insertAfterPrefix(statement, /^DROP\s+INDEX\b/i, ' CONCURRENTLY') : undefined
       for (const object of objects) {
         const ref = refOfNames(stringsOf(object.List?.items))

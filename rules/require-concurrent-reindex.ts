@@ -1,5 +1,5 @@
 import { displayName, optionEnabled } from '../src/lint/ast.js'
-import { insertAfterPrefix } from '../src/lint/fixes.js'
+import { commitsOnItsOwn, insertAfterPrefix } from '../src/lint/fixes.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const BASE = 'CREATE TABLE orders (id bigint, user_id bigint);\nCREATE INDEX orders_user_id_idx ON orders (user_id);'
@@ -23,7 +23,7 @@ export default defineRule({
       'Indexes and tables created earlier in the same change.',
       'PostgreSQL before 12 (`postgres.version`), which has no REINDEX CONCURRENTLY.',
       '`REINDEX SYSTEM`: system catalogs cannot be reindexed concurrently.',
-      '`REINDEX SCHEMA` / `DATABASE` inside a transaction block: they cannot run there at all, which ban-concurrent-index-creation-in-transaction reports.',
+      '`REINDEX SCHEMA` / `DATABASE` inside a transaction block or a DO block: they cannot run there at all, which ban-concurrent-index-creation-in-transaction reports.',
     ],
     pgDocs: 'sql-reindex.html#SQL-REINDEX-CONCURRENTLY',
     aliases: ['squawk:require-concurrent-reindex'],
@@ -53,6 +53,14 @@ export default defineRule({
           output: 'REINDEX (CONCURRENTLY false) TABLE CONCURRENTLY orders;',
         },
         { name: 'a schema: every table in it', sql: 'REINDEX SCHEMA public;', transaction: 'none', errors: [{ messageId: 'missingConcurrentlyMany' }], output: 'REINDEX SCHEMA CONCURRENTLY public;' },
+        {
+          name: 'inside a DO block in autocommit: no fix (CONCURRENTLY cannot run in a function)',
+          base: BASE,
+          sql: 'DO $$ BEGIN\n  REINDEX INDEX orders_user_id_idx;\nEND $$;',
+          transaction: 'none',
+          errors: [{ messageId: 'missingConcurrently', line: 2, column: 3 }],
+          output: null,
+        },
         { name: 'the current database without a name (PostgreSQL 16)', sql: 'REINDEX DATABASE;', transaction: 'none', errors: [{ messageId: 'missingConcurrentlyMany' }], output: 'REINDEX DATABASE CONCURRENTLY;' },
       ],
     },
@@ -69,9 +77,9 @@ export default defineRule({
       } else if (kind === 'TABLE') {
         if (!ctx.isExistingTable(node.relation)) return
         table = displayName(node.relation)
-      } else if (ctx.transaction.inTransaction) return
+      } else if (!commitsOnItsOwn(ctx)) return
       const statement = ctx.statement
-      const edit = statement && !ctx.transaction.inTransaction ? insertAfterPrefix(statement, /^REINDEX\s*(\([^)]*\)\s*)?(INDEX|TABLE|SCHEMA|DATABASE)\b/i, ' CONCURRENTLY') : undefined
+      const edit = statement && commitsOnItsOwn(ctx) ? insertAfterPrefix(statement, /^REINDEX\s*(\([^)]*\)\s*)?(INDEX|TABLE|SCHEMA|DATABASE)\b/i, ' CONCURRENTLY') : undefined
       ctx.report({
         messageId: table ? 'missingConcurrently' : 'missingConcurrentlyMany',
         data: { kind, target: node.relation ? displayName(node.relation) : (node.name ?? '(current)'), table: table ?? '' },

@@ -5,6 +5,14 @@ import type { Fix, TextEdit } from './finding.js'
 import { parseIgnoreComment } from './ignores.js'
 import type { RuleContext } from './rule.js'
 
+/**
+ * Whether the current statement commits on its own: outside a transaction block, and not in the body of a
+ * DO block (which runs as one function call: one transaction, where CONCURRENTLY is refused too).
+ */
+export function commitsOnItsOwn(ctx: RuleContext): boolean {
+  return !ctx.transaction.inTransaction && !ctx.statement?.inDoBlock
+}
+
 /** Inserts `text` right after the part of the statement that `prefix` (anchored at its first token) matches. */
 export function insertAfterPrefix(statement: Statement, prefix: RegExp, text: string): TextEdit | undefined {
   const match = prefix.exec(statement.text)
@@ -44,7 +52,7 @@ export function removeMatch(statement: Statement, pattern: RegExp): TextEdit | u
  */
 export function splitValidationFix(ctx: RuleContext, alter: PgNode, constraint: PgNode): Fix | undefined {
   const { statement, migration } = ctx
-  if (!statement || !migration?.breakpoints || ctx.transaction.inTransaction) return undefined
+  if (!statement || !migration?.breakpoints || !commitsOnItsOwn(ctx)) return undefined
   if ((alter.cmds ?? []).length !== 1 || !constraint.conname) return undefined
   const end = statement.range.end.offset
   const at = statement.text.endsWith(';') ? end - 1 : end

@@ -33,6 +33,8 @@ export interface Statement {
    * so rules and the schema model see the DDL instead of an opaque block.
    */
   body?: Statement[]
+  /** Set on the statements of a DO block's `body`: they run as one function call (one transaction, no CONCURRENTLY). */
+  inDoBlock?: boolean
 }
 
 export interface ParsedMigration {
@@ -232,7 +234,7 @@ function plainDoBody(statement: Statement, register: (inner: Statement, shiftInS
     const shift = codeStart + begin[0].length + span.start
     const start = statement.range.start.offset + shift
     const kind = nodeKind(stmt)
-    const innerStatement: Statement = { index: statement.index, chunk: statement.chunk, text: sql, range: lines.rangeOf(start, start + sql.length), kind, node: stmt[kind] as PgNode, leadingComments: statement.leadingComments }
+    const innerStatement: Statement = { index: statement.index, chunk: statement.chunk, text: sql, range: lines.rangeOf(start, start + sql.length), kind, node: stmt[kind] as PgNode, leadingComments: statement.leadingComments, inDoBlock: true }
     register(innerStatement, shift)
     body.push(innerStatement)
   }
