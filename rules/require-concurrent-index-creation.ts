@@ -1,3 +1,4 @@
+import { commitsOnItsOwn, insertAfterPrefix } from '../src/lint/fixes.js'
 import { defineRule } from '../src/lint/rule.js'
 
 export default defineRule({
@@ -46,6 +47,13 @@ export default defineRule({
           output: null,
         },
         {
+          name: 'no fix inside a DO block, which runs as one transaction',
+          base: 'CREATE TABLE orders (id bigint, user_id bigint);',
+          sql: 'COMMIT;\nDO $$ BEGIN\n  CREATE INDEX orders_user_id_idx ON orders (user_id);\nEND $$;',
+          errors: [{ messageId: 'missingConcurrently', line: 3, column: 3 }],
+          output: null,
+        },
+        {
           name: 'table created in the base, indexed in the change, with a schema',
           base: 'CREATE TABLE app.orders (id bigint);',
           sql: 'CREATE INDEX orders_id_idx ON app.orders (id);',
@@ -60,14 +68,11 @@ export default defineRule({
       if (ctx.schema.table(node.relation)?.kind === 'partitioned') return
       const table = node.relation.schemaname ? `${node.relation.schemaname}.${node.relation.relname}` : node.relation.relname
       const statement = ctx.statement
-      const keyword = statement ? /^\s*CREATE\s+(UNIQUE\s+)?INDEX\b/i.exec(statement.text) : null
+      const concurrently = statement && commitsOnItsOwn(ctx) ? insertAfterPrefix(statement, /CREATE\s+(UNIQUE\s+)?INDEX\b/i, ' CONCURRENTLY') : undefined
       ctx.report({
         messageId: 'missingConcurrently',
         data: { name: node.idxname ?? '(unnamed)', table },
-        fix:
-          statement && keyword && !ctx.transaction.inTransaction
-            ? { description: 'Build the index with CONCURRENTLY', edits: [{ start: statement.range.start.offset + keyword[0].length, end: statement.range.start.offset + keyword[0].length, text: ' CONCURRENTLY' }] }
-            : undefined,
+        fix: concurrently ? { description: 'Build the index with CONCURRENTLY', edits: [concurrently] } : undefined,
       })
     },
   }),
