@@ -16,6 +16,8 @@ export interface CachedReview {
   /** Head file texts and diff patches the inline comments were built from. */
   files: ReadonlyMap<string, string>
   patches: ReadonlyMap<string, string>
+  /** Set once the inline review for these findings was written (a failed write is retried by the next run). */
+  inlinePublished: boolean
 }
 
 /**

@@ -137,7 +137,7 @@ async function runLintAndReplay(
   const report = await deps.reviewChange({ base: input.base, head: input.head, changedFiles: input.paths, config: input.config, tableStats: stats.stats })
   const withFindings = report.findings.map((f) => f.file)
   const patches = new Map(input.files.filter((f) => f.patch !== undefined).map((f) => [f.path, f.patch as string]))
-  return { report, files: await readTexts(input.head, withFindings), patches }
+  return { report, files: await readTexts(input.head, withFindings), patches, inlinePublished: false }
 }
 
 /** A pull request as one job reads it: each part is fetched once, on first use. */
@@ -213,14 +213,14 @@ export async function runReviewJob(gw: RepoGateway, job: ReviewJob, deps: JobDep
 
   const needsReview = change.migrationFiles.length + change.schemaFiles.length > 0
   const reviewKey = `${key}:${fingerprint}:${pull.baseSha}`
-  let review = needsReview ? deps.state.review(reviewKey) : { report: null, files: new Map(), patches: new Map() }
+  let review = needsReview ? deps.state.review(reviewKey) : { report: null, files: new Map(), patches: new Map(), inlinePublished: true }
   const fresh = review === undefined || job.force
   let target: CheckRunRef | 'new' = 'new'
   if (!fresh) target = (await existingRun()) ?? 'new'
   else {
     target = await gw.createCheckRun(pull.headSha, { status: 'in_progress', title: 'Reviewing the migrations…', summary: 'Linting and replaying the change on PostgreSQL.', externalId: fingerprint })
     deps.state.setCheckRun(`${gw.owner}/${gw.repo}@${pull.headSha}`, { id: target.id, htmlUrl: target.htmlUrl, lastWrite: null, annotated: false })
-    review = needsReview ? await runLintAndReplay(deps, log, { base: await base(), head, files, paths, config: config.config }) : { report: null, files: new Map(), patches: new Map() }
+    review = needsReview ? await runLintAndReplay(deps, log, { base: await base(), head, files, paths, config: config.config }) : { report: null, files: new Map(), patches: new Map(), inlinePublished: true }
     deps.state.setReview(reviewKey, review)
   }
   const current = review as CachedReview
@@ -246,6 +246,11 @@ export async function runReviewJob(gw: RepoGateway, job: ReviewJob, deps: JobDep
   const run = await publishCheck(gw, deps, pull.headSha, renderCheckRun(outcome), fingerprint, target)
   log.info({ conclusion: outcome.verdict.conclusion, gate: gate.state, checkRun: run.id }, 'published')
   await followUp(deps, log, 'sticky comment', () => upsertStickyComment(gw, ctx, deps.appLogin, renderStickyComment(outcome, run.htmlUrl), true))
-  if (fresh && needsReview) await followUp(deps, log, 'inline review', () => upsertInlineComments(gw, job.pull, pull.headSha, current, deps.rulesDocsUrl))
+  if (!current.inlinePublished) {
+    await followUp(deps, log, 'inline review', async () => {
+      await upsertInlineComments(gw, job.pull, pull.headSha, current, deps.rulesDocsUrl)
+      current.inlinePublished = true
+    })
+  }
   return { gate, headSha: pull.headSha, fingerprint, config: config.config }
 }
