@@ -1,4 +1,5 @@
 import type { ReviewReport } from '../review/review-report.js'
+import { replayFailed } from '../report/render-replay.js'
 import type { GateVerdict } from './evaluate-gate.js'
 
 /** The only conclusions dba-review posts for a gated change: `neutral` and `skipped` would pass a required check. */
@@ -17,7 +18,8 @@ function plural(count: number, word: string): string {
 }
 
 /**
- * Failure when the change is unsafe as written (an error-level finding) or the gate cannot be satisfied;
+ * Failure when the change would not deploy (the replay failed), is unsafe as written (an error-level
+ * finding) or the gate cannot be satisfied;
  * action_required when only the DBA approval is missing; success once a valid approval exists.
  */
 export function buildCheckVerdict(report: ReviewReport | null, gate: GateVerdict, approveCommand: string): CheckVerdict {
@@ -25,6 +27,13 @@ export function buildCheckVerdict(report: ReviewReport | null, gate: GateVerdict
   const warnings = report?.counts.warning ?? 0
   if (gate.state === 'blocked') {
     return { conclusion: 'failure', title: 'DBA gate misconfigured', nextStep: 'Fix the problems listed under "Approval", on the base branch.' }
+  }
+  if (report?.replay && replayFailed(report.replay)) {
+    return {
+      conclusion: 'failure',
+      title: report.replay.status === 'error' ? 'Replay could not run' : `Replay ${report.replay.status}: the change would not deploy`,
+      nextStep: report.replay.status === 'error' ? 'Re-run the review; if it keeps failing, the replay backend needs attention.' : 'Fix the failing statement (see the replay section), then push.',
+    }
   }
   if (errors > 0) {
     return {

@@ -3,6 +3,7 @@ import type { GateVerdict } from '../gate/evaluate-gate.js'
 import type { Finding } from '../lint/finding.js'
 import type { ReviewReport } from '../review/review-report.js'
 import { approvalSection, code, countsLine, findingsTable, truncate } from './markdown.js'
+import { renderLockTable, renderReplayFailure, renderReplayTotals, replayFailed } from './render-replay.js'
 import { annotationLevel } from './severity.js'
 
 /** GitHub's limits for check runs (Checks API). */
@@ -97,7 +98,13 @@ export function renderCheckRun(outcome: ReviewOutcome): CheckRunRender {
   const { report, gate, verdict } = outcome
   const head = [`## ${icon[verdict.conclusion]} ${verdict.title}`]
   if (report) head.push(`**Findings:** ${countsLine(report.counts)}`, reviewedLine(report))
-  else head.push('Only files that control the gate changed (CODEOWNERS or the dba-review config): nothing to lint or replay.')
+  if (report?.replay) {
+    const replay = report.replay
+    head.push(renderReplayTotals(replay))
+    if (replayFailed(replay) && replay.status !== 'error') head.push(`Stopped at ${renderReplayFailure(replay)}`)
+    if (replay.status !== 'error') head.push(`### Locks\n${renderLockTable(replay)}`)
+  }
+  if (!report) head.push('Only files that control the gate changed (CODEOWNERS or the dba-review config): nothing to lint or replay.')
   const tail = [
     `### Approval\n${approvalSection(gate)}`,
     `### Next step\n${verdict.nextStep}`,

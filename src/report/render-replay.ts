@@ -82,10 +82,15 @@ function taskName(text: string): string {
  * A Mermaid gantt (rendered by GitHub) of which relation was locked in which mode when: one section per
  * relation, one bar per lock, dangerous locks marked critical. Times are milliseconds since the change began.
  */
-export function renderLockGantt(replay: ReplayReport): string {
+export function renderLockGantt(replay: ReplayReport, maxBars = 60): string {
   if (replay.locks.length === 0) return ''
+  // A readable chart: the dangerous and longest-held locks, drawn in the order they were taken.
+  const drawn = [...replay.locks]
+    .sort((a, b) => Number(b.dangerous) - Number(a.dangerous) || b.heldMs - a.heldMs)
+    .slice(0, maxBars)
+    .sort((a, b) => a.acquiredAtMs - b.acquiredAtMs)
   const byRelation = new Map<string, LockReport[]>()
-  for (const lock of replay.locks) byRelation.set(lock.relation, [...(byRelation.get(lock.relation) ?? []), lock])
+  for (const lock of drawn) byRelation.set(lock.relation, [...(byRelation.get(lock.relation) ?? []), lock])
   const lines = ['```mermaid', 'gantt', '  title Locks on existing relations during the change', '  dateFormat x', '  axisFormat %S.%L s']
   for (const [relation, locks] of byRelation) {
     lines.push(`  section ${taskName(relation)}`)
@@ -96,7 +101,8 @@ export function renderLockGantt(replay: ReplayReport): string {
     }
   }
   lines.push('```')
-  return lines.join('\n')
+  const left = replay.locks.length - drawn.length
+  return left > 0 ? `${lines.join('\n')}\n\n${plural(left, 'shorter non-dangerous lock')} not drawn (see the check run).` : lines.join('\n')
 }
 
 /** How long application reads and writes waited while the change ran (the traffic probe). */

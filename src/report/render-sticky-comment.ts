@@ -1,6 +1,8 @@
 import { commandWords } from '../gate/commands.js'
 import { approvalSection, code, countsLine, findingsTable, plural, truncate } from './markdown.js'
 import type { ReviewOutcome } from './render-check-run.js'
+import { renderDrift, renderEstimates, renderLockGantt, renderMigrationTable, renderReplayFailure, renderReplayTotals, renderTraffic, replayFailed } from './render-replay.js'
+import type { ReplayReport } from '../replay/report.js'
 
 /** Finds the one sticky comment (together with the app's login: other bots could copy the marker). */
 export const STICKY_MARKER = '<!-- dba-review:sticky -->'
@@ -15,6 +17,25 @@ function staleNotice(outcome: ReviewOutcome): string {
   if (stale.length === 0) return ''
   const who = [...new Set(stale.map((r) => `@${r.login}`))].join(', ')
   return `⚠️ The migrations, schema or config changed since ${who} approved, so that approval no longer counts.`
+}
+
+function folded(summary: string, body: string): string {
+  return body === '' ? '' : `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`
+}
+
+/** The replay: totals and where it stopped visible, per-migration locks and the lock gantt, the rest folded. */
+function replaySections(replay: ReplayReport): string[] {
+  const visible = [renderReplayTotals(replay)]
+  if (replay.status === 'error') return visible
+  if (replayFailed(replay)) visible.push(`Stopped at ${renderReplayFailure(replay)}`)
+  return [
+    ...visible,
+    renderMigrationTable(replay),
+    renderLockGantt(replay),
+    folded('Traffic impact', renderTraffic(replay)),
+    folded('Estimates at production size', renderEstimates(replay)),
+    folded('Schema drift', renderDrift(replay)),
+  ].filter((part) => part !== '')
 }
 
 function footer(outcome: ReviewOutcome, checkRunUrl: string): string {
@@ -33,7 +54,8 @@ export function renderStickyComment(outcome: ReviewOutcome, checkRunUrl: string)
   const stale = staleNotice(outcome)
   if (findings.length === 0) {
     const reviewed = report ? `No findings in ${plural(report.reviewed.length, 'migration')}.` : 'Only CODEOWNERS or the dba-review config changed.'
-    return [STICKY_MARKER, verdictLine, [reviewed, gate.summary].join(' '), stale, `**Next step:** ${verdict.nextStep}`, footer(outcome, checkRunUrl)]
+    const replay = report?.replay ? renderReplayTotals(report.replay) : ''
+    return [STICKY_MARKER, verdictLine, [reviewed, gate.summary].join(' '), replay, stale, `**Next step:** ${verdict.nextStep}`, footer(outcome, checkRunUrl)]
       .filter((part) => part !== '')
       .join('\n\n')
   }
@@ -51,7 +73,8 @@ export function renderStickyComment(outcome: ReviewOutcome, checkRunUrl: string)
     .filter((part) => part !== '')
     .join('\n\n')
   const head = [STICKY_MARKER, verdictLine, report ? `**Findings:** ${countsLine(report.counts)}` : '', stale].filter((p) => p !== '').join('\n\n')
-  const tail = [`**Approval:** ${gate.summary}`, `**Next step:** ${verdict.nextStep}`, details, footer(outcome, checkRunUrl)].join('\n\n')
+  const replay = report?.replay ? replaySections(report.replay) : []
+  const tail = [...replay, `**Approval:** ${gate.summary}`, `**Next step:** ${verdict.nextStep}`, details, footer(outcome, checkRunUrl)].join('\n\n')
   const pointer = `see the [check run](${checkRunUrl})`
   const table = findingsTable(findings, outcome.rulesDocsUrl, COMMENT_LIMIT - head.length - tail.length - 40, pointer)
   return truncate([head, table, tail].join('\n\n'), COMMENT_LIMIT, `…(cut to fit GitHub's comment limit; ${pointer})`)

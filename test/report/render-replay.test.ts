@@ -108,3 +108,13 @@ describe('replay renderers', () => {
     expect(renderLockTable({ ...replayFixture, locks: [] })).toBe('No locks on existing relations.')
   })
 })
+
+describe('replay in the check run and the sticky comment', () => {
+  it('the gantt keeps the dangerous and longest locks when there are too many', () => {
+    const many = { ...replayFixture, locks: Array.from({ length: 80 }, (_, i) => ({ ...replayFixture.locks[2]!, relation: `public.t${i}`, acquiredAtMs: i, releasedAtMs: i + 1, heldMs: 1 })).concat(replayFixture.locks[0]!) }
+    const gantt = renderLockGantt(many)
+    expect(gantt).toContain(':crit, 1, 45')
+    expect(gantt.match(/^ {2}section /gm)).toHaveLength(60)
+    expect(gantt).toContain('21 shorter non-dangerous locks not drawn')
+  })
+})

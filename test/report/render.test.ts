@@ -11,6 +11,7 @@ import { COMMENT_LIMIT, renderStickyComment } from '../../src/report/render-stic
 import { allRules } from '../../rules/index.js'
 import { changeOf } from '../helpers/lint-sql.js'
 import { findings, migrationText, outcomeOf, reportOf, waitingGate } from './outcome-fixtures.js'
+import { replayFixture } from './replay-fixture.js'
 
 const CHECK_URL = 'https://github.com/acme/shop/runs/4'
 const approvedGate: GateVerdict = {
@@ -280,5 +281,35 @@ describe('replies', () => {
 
       Approvers for this pull request: @acme/dba."
     `)
+  })
+})
+
+describe('with a replay', () => {
+  const withReplay = (report: ReturnType<typeof reportOf>, replay = replayFixture) => ({ ...report, replay })
+
+  it('the sticky comment shows totals, per-migration locks and the lock gantt, and folds traffic, estimates and drift', () => {
+    const report = withReplay(reportOf(findings.slice(1)))
+    expect(renderStickyComment(outcomeOf(report, waitingGate, buildCheckVerdict(report, waitingGate, '/dba-approve')), CHECK_URL)).toMatchSnapshot()
+  })
+
+  it('the check run shows the replay totals and the lock table', () => {
+    const report = withReplay(reportOf([]))
+    const render = renderCheckRun(outcomeOf(report, waitingGate, buildCheckVerdict(report, waitingGate, '/dba-approve')))
+    expect(render.summary).toContain('**Replay** on PostgreSQL 16.4 (embedded): ✅ passed in 45 ms')
+    expect(render.summary).toContain('| `public.orders` | ACCESS EXCLUSIVE | 15 ms | reads and writes |')
+  })
+
+  it('a failed replay fails the check even with an approval', () => {
+    const report = withReplay(reportOf([]), { ...replayFixture, status: 'failed' })
+    const verdict = buildCheckVerdict(report, approvedGate, '/dba-approve')
+    expect(verdict).toMatchObject({ conclusion: 'failure', title: 'Replay failed: the change would not deploy' })
+    expect(buildCheckVerdict(withReplay(reportOf([]), { ...replayFixture, status: 'error', error: 'x' }), approvedGate, '/dba-approve').conclusion).toBe('failure')
+  })
+
+  it('a clean change with a replay still gets the short comment, with the replay line', () => {
+    const report = withReplay(reportOf([]))
+    const body = renderStickyComment(outcomeOf(report, approvedGate, buildCheckVerdict(report, approvedGate, '/dba-approve')), CHECK_URL)
+    expect(body.split('\n\n')).toHaveLength(6)
+    expect(body).toContain('**Replay** on PostgreSQL 16.4')
   })
 })
