@@ -2,7 +2,7 @@ import type { PgNode, Statement } from '../sql/parse.js'
 import { refOf, type SchemaState, type TableRef } from '../schema/schema-state.js'
 import { type TypeRef, typeFromNode } from '../schema/types.js'
 import { columnConstraints, columnRefName, isKeyLookup, notNullScan, optionEnabled, rangeVarsIn, stringsOf } from './ast.js'
-import { alterTableAction, tablesUsingType } from './lock-modes.js'
+import { alterTableAction, domainValidation, tablesUsingType } from './lock-modes.js'
 import { expressionVolatility } from './volatility.js'
 
 /**
@@ -184,9 +184,8 @@ export function workDoneBy(statement: Pick<Statement, 'kind' | 'node'>, ctx: Wor
     case 'SelectStmt':
       return node.intoClause ? scannedBy(node.fromClause, 'SELECT … INTO') : []
     case 'AlterDomainStmt': {
-      const validating = (node.subtype === 'C' && !node.def?.Constraint?.skip_validation) || node.subtype === 'V'
-      if (!validating) return []
-      const action = node.subtype === 'C' ? 'ALTER DOMAIN … ADD CONSTRAINT' : 'ALTER DOMAIN … VALIDATE CONSTRAINT'
+      const action = domainValidation(node)
+      if (!action) return []
       return tablesUsingType(ctx.schema, stringsOf(node.typeName)).map((t) => ({ table: { schema: t.schema, name: t.name }, kind: 'scan', action }))
     }
     default:

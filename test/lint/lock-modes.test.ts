@@ -25,6 +25,9 @@ CREATE MATERIALIZED VIEW region_sales AS SELECT region, sum(amount) AS amount FR
 CREATE UNIQUE INDEX region_sales_region ON region_sales (region);
 CREATE DOMAIN positive AS int;
 CREATE TABLE scores (id int, value positive);
+CREATE DOMAIN code AS text;
+ALTER DOMAIN code ADD CONSTRAINT code_short CHECK (length(VALUE) < 10) NOT VALID;
+CREATE TABLE coupons (id int, code code);
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TABLE accounts (id int PRIMARY KEY, plan text, CONSTRAINT accounts_plan_present CHECK (plan IS NOT NULL));
 CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();
@@ -101,6 +104,8 @@ const cases: Case[] = [
   { sql: 'CREATE TABLE events_2 PARTITION OF events FOR VALUES FROM (10) TO (20)', locks: ['events:ACCESS EXCLUSIVE'] },
   { sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)', locks: ['scores:SHARE'], work: ['scores:scan'] },
   { sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID', locks: [] },
+  { sql: 'ALTER DOMAIN positive SET NOT NULL', locks: ['scores:SHARE'], work: ['scores:scan'] },
+  { sql: 'ALTER DOMAIN code VALIDATE CONSTRAINT code_short', locks: ['coupons:SHARE'], work: ['coupons:scan'] },
   { sql: 'CREATE POLICY users_all ON users USING (true)', locks: ['users:ACCESS EXCLUSIVE'] },
   { sql: 'LOCK TABLE users IN SHARE MODE', locks: ['users:SHARE'] },
   { sql: "UPDATE users SET name = 'x'", locks: ['users:ROW EXCLUSIVE'], work: ['users:backfill'] },
