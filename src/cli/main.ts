@@ -170,6 +170,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** The process entry (bin/dba-review.js). */
 export async function run(): Promise<void> {
+  // A reader that went away (`dba-review lint | head`) ends the run quietly, as for any Unix tool.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT.clean)
+      throw error
+    })
+  }
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM helper without types, shared with `npm run example`
 import { makeExampleRepo } from '../../examples/drizzle-app/make-repo.mjs'
 import type { ReviewReport } from '../../src/review/review-report.js'
-import { FIXTURES, runCli, spawnCli } from './run-cli.js'
+import { FIXTURES, ROOT, runCli, spawnCli } from './run-cli.js'
 
 const ANSI = /\u001b\[\d+m/
 
@@ -21,6 +22,15 @@ describe('dba-review (built, as a process)', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toContain(`${FIXTURES}/plain/0002_index.sql:3:1 error require-concurrent-index-creation `)
     expect(run.stdout).not.toMatch(ANSI)
+  })
+
+  it('ends quietly when the reader goes away (dba-review lint | head)', async () => {
+    const child = spawn(process.execPath, [`${ROOT}bin/dba-review.js`, 'lint', `${FIXTURES}/plain`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
   })
 
   it('exits 2 with one line and no stack trace when it cannot run', () => {
