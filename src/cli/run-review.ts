@@ -146,6 +146,8 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
       const changedFiles = base ? await findChangedFiles(base, head, watchedDirs(targetConfig)) : []
       const replay = args.command === 'lint' ? {} : { replay: {} }
       const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, ...replay })
+      // Without a base every migration is reviewed: none at all usually means the wrong folder.
+      if (!base && report.reviewed.length === 0) io.stderr.write(`note: no migrations found in ${path.join(target.root, target.dir)}\n`)
       reports.push(target.files ? restrict(report, target.files) : report)
     }
     io.stdout.write(args.command === 'replay' ? renderReplay(reports, args.format, io) : render(reports, args.format, io))

@@ -92,6 +92,16 @@ describe('dba-review lint', () => {
     ])
   })
 
+  it('notes when the folder holds no migrations', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'dba-review-empty-'))
+    try {
+      const run = await runCli(['lint', '--repo', empty])
+      expect(run).toMatchObject({ code: 0, stderr: `note: no migrations found in ${path.join(empty, 'drizzle')}\n` })
+    } finally {
+      rmSync(empty, { recursive: true })
+    }
+  })
+
   it('says which path does not exist', async () => {
     expect(await runCli(['lint', 'no/such/folder'])).toEqual({ code: 2, stdout: '', stderr: 'dba-review: no/such/folder: no such file or folder\n' })
   })
