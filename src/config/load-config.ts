@@ -38,6 +38,10 @@ export function parseConfig(text: string, file: string, ruleIds: readonly string
   if ('problems' in parsed) return { ok: false, problems: parsed.problems }
   const { document } = parsed
   const value = parsed.value ?? {}
+  // `rules:` with every entry commented out is YAML null: the author meant "nothing here", not an error.
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, section] of Object.entries(value)) if (section === null) delete (value as Record<string, unknown>)[key]
+  }
 
   const known = new Set(ruleIds)
   const unknownRules: ConfigProblem[] = []

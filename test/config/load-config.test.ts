@@ -28,6 +28,10 @@ describe('parseConfig', () => {
     }
   })
 
+  it('takes a section whose entries are all commented out as absent', () => {
+    expect(parseConfig('rules:\n  # ban-drop-table: off\npostgres:\n', FILE, RULES)).toEqual({ ok: true, config: defaultConfig, file: FILE, problems: [] })
+  })
+
   it('applies values and keeps defaults for everything else', () => {
     const result = parseConfig('postgres:\n  version: 14\nrules:\n  ban-drop-table: off\n  ban-drop-column: { severity: warning }\n', FILE, RULES)
     if (!result.ok) throw new Error(result.problems.map(formatConfigProblem).join('\n'))
