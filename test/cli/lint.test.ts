@@ -168,6 +168,15 @@ describe('configuration', () => {
     expect((await runCli(['lint', '--config', 'missing.yml'], { cwd: dir })).stderr).toBe('dba-review: --config missing.yml: no such file\n')
   })
 
+  it('shows a stack trace only with DEBUG=dba-review', async () => {
+    writeConfig('migrations:\n  dir: ../elsewhere\n')
+    const plain = await runCli(['lint', '--repo', dir])
+    expect(plain).toEqual({ code: 2, stdout: '', stderr: 'dba-review: error: migrations.dir "../elsewhere" points outside the repository\n' })
+    const debug = await runCli(['lint', '--repo', dir], { env: { DEBUG: 'dba-review' } })
+    expect(debug.code).toBe(2)
+    expect(debug.stderr).toMatch(/^dba-review: error: migrations\.dir .*\nError: migrations\.dir .*\n {4}at /)
+  })
+
   it('exits 2 for --base outside a git repository', async () => {
     expect(await runCli(['lint', '--repo', dir, '--base', 'main'])).toEqual({ code: 2, stdout: '', stderr: `dba-review: ${dir} is not inside a git repository (needed for --base)\n` })
   })
