@@ -1,6 +1,6 @@
 import { run } from 'probot'
 import { allRules } from '../rules/index.js'
-import { reviewChange } from './review/review-change.js'
+import { createAppReview, ReplayServers, type ReplayBackend } from './jobs/app-review.js'
 import { createDbaReviewApp } from './app.js'
 
 /**
@@ -20,16 +20,25 @@ export function assertWebhookSecret(secret: string | undefined): string {
  */
 export async function startApp(env: NodeJS.ProcessEnv = process.env) {
   if (env.APP_ID) assertWebhookSecret(env.WEBHOOK_SECRET)
+  const backend = (env.DBA_REVIEW_REPLAY_BACKEND ?? 'embedded') as ReplayBackend['backend']
+  if (!['embedded', 'docker', 'url'].includes(backend)) throw new Error(`DBA_REVIEW_REPLAY_BACKEND must be embedded, docker or url; got "${backend}"`)
+  const replayServers = new ReplayServers({
+    backend,
+    ...(env.DBA_REVIEW_REPLAY_DATABASE_URL ? { databaseUrl: env.DBA_REVIEW_REPLAY_DATABASE_URL } : {}),
+    ...(env.DBA_REVIEW_REPLAY_TEMP_DIR ? { tempDir: env.DBA_REVIEW_REPLAY_TEMP_DIR } : {}),
+  })
   const app = createDbaReviewApp({
-    reviewChange: (options) => reviewChange({ ...options, rules: allRules }),
+    reviewChange: createAppReview(allRules, replayServers),
     ...(env.DBA_REVIEW_RULES_URL ? { rulesDocsUrl: env.DBA_REVIEW_RULES_URL } : {}),
     concurrency: Number(env.DBA_REVIEW_CONCURRENCY ?? 2),
   })
   // Probot's throttling does not retry secondary rate limits; the failed job is re-queued after `retry-after`.
   const server = await run(app.appFn, { env })
-  process.once('SIGTERM', () => {
+  const stop = async () => {
     app.queue.close()
-    void server.stop().then(() => process.exit(0))
-  })
-  return { server, app }
+    await server.stop()
+    await replayServers.stopAll()
+  }
+  process.once('SIGTERM', () => void stop().then(() => process.exit(0)))
+  return { server, app, stop }
 }

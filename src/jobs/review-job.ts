@@ -220,7 +220,16 @@ export async function runReviewJob(gw: RepoGateway, job: ReviewJob, deps: JobDep
   else {
     target = await gw.createCheckRun(pull.headSha, { status: 'in_progress', title: 'Reviewing the migrations…', summary: 'Linting and replaying the change on PostgreSQL.', externalId: fingerprint })
     deps.state.setCheckRun(`${gw.owner}/${gw.repo}@${pull.headSha}`, { id: target.id, htmlUrl: target.htmlUrl, lastWrite: null, annotated: false })
-    review = needsReview ? await runLintAndReplay(deps, log, { base: await base(), head, files, paths, config: config.config }) : { report: null, files: new Map(), patches: new Map(), inlinePublished: true }
+    try {
+      review = needsReview ? await runLintAndReplay(deps, log, { base: await base(), head, files, paths, config: config.config }) : { report: null, files: new Map(), patches: new Map(), inlinePublished: true }
+    } catch (error) {
+      if (deps.isRetryable(error)) throw error
+      // The run must not stay in_progress: that blocks the merge without saying why.
+      log.error({ err: error }, 'the review failed')
+      const message = error instanceof Error ? error.message : String(error)
+      await publishCheck(gw, deps, pull.headSha, renderSetupFailureCheck('The review could not run', [message], 'Re-run the review; if it fails again, the app\'s operator needs the logs.'), fingerprint, target)
+      return null
+    }
     deps.state.setReview(reviewKey, review)
   }
   const current = review as CachedReview

@@ -39,10 +39,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`
   started = await startApp({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'fatal', NODE_ENV: 'production' })
 })
-afterAll(async () => {
-  started.app.queue.close()
-  await started.server.stop()
-})
+afterAll(() => started.stop())
 beforeEach(resetGitHub)
 
 describe('the webhook endpoint of the real server', () => {
