@@ -73,6 +73,14 @@ function timed(command: string, args: string[]): Timed {
   return { ms, stdout: result.stdout, status: result.status }
 }
 
+// Start-up alone: what every invocation pays before any migration is read.
+const startup = { node: [] as number[], ours: [] as number[], squawk: [] as number[] }
+for (let i = 0; i < runs; i++) {
+  startup.node.push(timed(process.execPath, ['-e', '0']).ms)
+  startup.ours.push(timed(process.execPath, [CLI, '--version']).ms)
+  startup.squawk.push(timed(SQUAWK, ['--version']).ms)
+}
+
 const ours: number[] = []
 const theirs: number[] = []
 let lastReport = ''
@@ -104,6 +112,7 @@ const theirMedian = median(theirs)
 const ratio = ourMedian / theirMedian
 
 console.log(`Corpus: ${folders.length} migration folders, ${sqlFiles.length} .sql files (${migrations} applied by their runners), ${statements} statements`)
+console.log(`Start-up (median): node -e 0 ${fmt(median(startup.node))}, dba-review --version ${fmt(median(startup.ours))}, squawk --version ${fmt(median(startup.squawk))}`)
 console.log(`dba-review lint (whole process): median ${fmt(ourMedian)}, min ${fmt(Math.min(...ours))}, max ${fmt(Math.max(...ours))} over ${runs} runs`)
 console.log(`squawk (whole process):          median ${fmt(theirMedian)}, min ${fmt(Math.min(...theirs))}, max ${fmt(Math.max(...theirs))} over ${runs} runs`)
 console.log(`dba-review: ${Math.round(statements / (ourMedian / 1000))} statements/s whole process; squawk: ${Math.round(statements / (theirMedian / 1000))} statements/s`)
