@@ -33,6 +33,7 @@ export default defineRule({
       'Catalog-only statements after the lock (more `ADD COLUMN`s, renames, `NOT VALID` constraints, comments) and statements on tables created in the change: they finish in milliseconds.',
       'Locks on tables created in the change, and locks weaker than SHARE.',
       'Statements in autocommit or after a COMMIT: the lock was released.',
+      'Waits for further locks are reported once per transaction, and not at all when `lock_timeout` bounds them.',
     ],
     pgDocs: 'explicit-locking.html#LOCKING-TABLES',
     examples: {
@@ -45,6 +46,7 @@ export default defineRule({
         { name: 'per-file transactions end at the file', base: BASE, sql: 'ALTER TABLE orders ADD COLUMN note text;', more: ["UPDATE users SET email = lower(email);"], transaction: 'per-file' },
         { name: 'work on a table created in the change', base: BASE, sql: 'ALTER TABLE orders ADD COLUMN note text;\n--> statement-breakpoint\nCREATE TABLE carts (id bigint);\n--> statement-breakpoint\nCREATE INDEX carts_id_idx ON carts (id);' },
         { name: 'SHARE UPDATE EXCLUSIVE is not held against traffic', base: BASE, sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_pkey;\n--> statement-breakpoint\nCREATE INDEX users_email_idx ON users (email);' },
+        { name: 'lock_timeout bounds the wait for another lock', base: BASE, sql: "SET LOCAL lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN note text;\nALTER TABLE users ADD COLUMN nick text;" },
         { name: 'autocommit', base: BASE, sql: 'ALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX users_email_idx ON users (email);', transaction: 'none' },
       ],
       invalid: [
@@ -62,9 +64,9 @@ export default defineRule({
           errors: [{ messageId: 'workWhileLocked', line: 3 }, { messageId: 'lockWhileLocked', line: 5 }],
         },
         {
-          name: 'waiting for a lock on another table',
-          base: BASE,
-          sql: 'ALTER TABLE orders ADD COLUMN note text;\n--> statement-breakpoint\nALTER TABLE users ADD COLUMN nick text;',
+          name: 'waiting for a lock on another table, once per transaction',
+          base: `${BASE}\nCREATE TABLE carts (id bigint);`,
+          sql: 'ALTER TABLE orders ADD COLUMN note text;\n--> statement-breakpoint\nALTER TABLE users ADD COLUMN nick text;\n--> statement-breakpoint\nALTER TABLE carts ADD COLUMN note text;',
           errors: [{ messageId: 'lockWhileLocked', line: 3 }],
         },
         {
@@ -80,11 +82,13 @@ export default defineRule({
   check: (ctx) => {
     let held = new Map<string, Held>()
     let transaction = -1
+    let waitReported = false
     return {
       Statement(statement) {
         const tx = ctx.transaction
         if (!tx.inTransaction || tx.id !== transaction) {
           held = new Map()
+          waitReported = false
           transaction = tx.inTransaction ? tx.id : -1
         }
         if (!tx.inTransaction || !ctx.migration) return
@@ -100,7 +104,11 @@ export default defineRule({
           const work = workDoneBy(statement, ctx).find((w) => ctx.isExistingTable(w.table))
           const lock = locks.find((l) => lockStrength(l.mode) > lockStrength(held.get(key(l.table))?.mode ?? 'ACCESS SHARE'))
           if (work) ctx.report({ messageId: 'workWhileLocked', data: { ...common, action: work.action, verb: WORK_VERBS[work.kind], table: displayName(work.table) }, node: work.node })
-          else if (lock) ctx.report({ messageId: 'lockWhileLocked', data: { ...common, action: lock.action, newMode: lock.mode, table: displayName(lock.table) }, node: lock.node })
+          else if (lock && !tx.lockTimeoutSet && !waitReported) {
+            // One wait per transaction makes the point; with lock_timeout set the wait is bounded.
+            waitReported = true
+            ctx.report({ messageId: 'lockWhileLocked', data: { ...common, action: lock.action, newMode: lock.mode, table: displayName(lock.table) }, node: lock.node })
+          }
         }
         for (const lock of locks) {
           const seen = held.get(key(lock.table))
