@@ -21,18 +21,23 @@ function summary(replay: ReplayReport): string {
   return `Replay on ${where}: ${replay.status} in ${ms(totals.ms)}, ${totals.executed}/${plural(totals.statements, 'statement')} ran, ${effects}${lock}`
 }
 
-/** The replay for a terminal: the summary, then the locks held on existing relations, longest first. */
+/**
+ * The replay for a terminal: the summary, then the locks that block traffic (SHARE or stronger) on existing
+ * relations, longest held first; weaker locks are only counted.
+ */
 export function renderReplayText(replay: ReplayReport, paint: (style: 'red' | 'dim', text: string) => string): string[] {
   const lines = [summary(replay)]
-  const locks: LockReport[] = [...replay.locks].sort((a, b) => b.heldMs - a.heldMs || a.acquiredAtMs - b.acquiredAtMs).slice(0, MAX_LOCKS)
-  if (!locks.length) return lines
-  lines.push('  Locks on existing relations (longest first):')
-  const width = Math.max(...locks.map((l) => l.mode.length))
-  for (const lock of locks) {
-    const mode = lock.mode.padEnd(width)
-    lines.push(`    ${lock.dangerous ? paint('red', mode) : mode}  ${ms(lock.heldMs).padStart(7)}  ${lock.relation}  ${paint('dim', `(${lock.migration} statement ${lock.statement + 1})`)}`)
+  const dangerous = replay.locks.filter((l) => l.dangerous)
+  const locks: LockReport[] = [...dangerous].sort((a, b) => b.heldMs - a.heldMs || a.acquiredAtMs - b.acquiredAtMs).slice(0, MAX_LOCKS)
+  if (locks.length) {
+    lines.push('  Locks that block reads or writes of existing relations (longest first):')
+    const width = Math.max(...locks.map((l) => l.mode.length))
+    for (const lock of locks) {
+      lines.push(`    ${paint('red', lock.mode.padEnd(width))}  ${ms(lock.heldMs).padStart(7)}  ${lock.relation}  ${paint('dim', `(${lock.migration} statement ${lock.statement + 1})`)}`)
+    }
+    if (dangerous.length > locks.length) lines.push(`    …and ${plural(dangerous.length - locks.length, 'more')}`)
   }
-  const rest = replay.locks.length - locks.length
-  if (rest > 0) lines.push(`    …and ${plural(rest, 'more lock')} (--format json lists all)`)
+  const weaker = replay.locks.length - dangerous.length
+  if (weaker > 0) lines.push(paint('dim', `  ${plural(weaker, 'weaker lock')} (ACCESS SHARE to SHARE UPDATE EXCLUSIVE) not shown; --format json lists every lock`))
   return lines
 }

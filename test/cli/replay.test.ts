@@ -31,6 +31,8 @@ describe('dba-review review (lint + replay on embedded PostgreSQL 16)', () => {
     const lines = run.stdout.split('\n')
     expect(lines[0]).toMatch(/^Replay on PostgreSQL 16\.\d+ \(embedded\): passed in \d+ ms, 6\/6 statements ran, 0 rewrites, \d+ full scans; longest dangerous lock \d+ ms$/)
     expect(lines).toContainEqual(expect.stringMatching(/^ {4}ACCESS EXCLUSIVE +\d+ ms {2}public\.orders {2}\(0002_order_status statement 2\)$/))
+    expect(lines.filter((line) => line.startsWith('    ')).every((line) => !/ACCESS SHARE|ROW SHARE/.test(line))).toBe(true)
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}\d+ weaker locks \(ACCESS SHARE to SHARE UPDATE EXCLUSIVE\) not shown; --format json lists every lock$/))
     expect(run.code).toBe(0)
   }, 120_000)
 
