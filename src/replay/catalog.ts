@@ -144,3 +144,28 @@ export async function readCatalog(client: pg.Client): Promise<CatalogSchema> {
     functions: sorted(functions.map((f) => [f.key, f.definition])),
   }
 }
+
+/**
+ * Foreign keys created after `afterOid` (by the change) whose referencing columns are not the leading
+ * columns, in any order, of a valid, non-partial index: deletes and key updates on the referenced
+ * table then scan the referencing one.
+ */
+export async function findUnindexedForeignKeys(client: pg.Client, afterOid: number): Promise<Array<{ constraint: string; table: string; columns: string[]; references: string }>> {
+  const { rows } = await client.query<{ constraint: string; table: string; columns: string[]; references: string }>(
+    `SELECT k.conname AS constraint, n.nspname || '.' || c.relname AS table, rn.nspname || '.' || r.relname AS references,
+            (SELECT array_agg(a.attname::text ORDER BY x.i) FROM unnest(k.conkey) WITH ORDINALITY AS x(num, i)
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = x.num) AS columns
+       FROM pg_catalog.pg_constraint k
+       JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_class r ON r.oid = k.confrelid JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+      WHERE k.contype = 'f' AND k.oid > $1::int8::oid
+        AND NOT EXISTS (
+          SELECT 1 FROM pg_catalog.pg_index i
+           WHERE i.indrelid = k.conrelid AND i.indisvalid AND i.indpred IS NULL
+             AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)] @> k.conkey
+             AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)] <@ k.conkey)
+      ORDER BY 2, 1`,
+    [afterOid],
+  )
+  return rows
+}

@@ -1,17 +1,25 @@
 import type { Config } from '../config/schema.js'
+import type { TableStats } from '../lint/engine.js'
 import { transactionModeFor } from '../migrations/compare-migrations.js'
+import type { FileSource } from '../migrations/file-source.js'
 import type { Migration, MigrationChange, TransactionMode } from '../migrations/types.js'
-import { loadParser, type ParsedMigration, parseMigration } from '../sql/parse.js'
-import type { SourceRange } from '../sql/source.js'
+import { loadParser, type ParsedMigration, parseMigration, type PgNode } from '../sql/parse.js'
+import { LineIndex, type SourceRange } from '../sql/source.js'
+import { type CatalogSchema, findUnindexedForeignKeys, readCatalog } from './catalog.js'
+import { compareWithSnapshot } from './drift.js'
+import { buildEstimates, type Measurement } from './estimate.js'
 import { FindingSink } from './findings.js'
-import type { ReplayLimits, ReplayReport, StatementReport } from './report.js'
-import { type RunResult, type RunStop, runMigrations } from './run.js'
+import { runLockQueue } from './lock-queue.js'
+import { MAX_PROBED_TABLES, type ProbedTable, startTrafficProbe } from './probe.js'
+import type { DataReport, LockMode, LockReport, ReplayLimits, ReplayReport, StatementReport, TrafficReport, UnindexedForeignKey } from './report.js'
+import { type RunPlan, type RunResult, type RunStop, runMigrations } from './run.js'
 import { backendPid, Sandbox, type SandboxLimits } from './sandbox.js'
 import type { ScreenPolicy } from './screen.js'
-import type { ReplayServer } from './server.js'
+import { quoteIdent, type ReplayServer } from './server.js'
+import { seedTables } from './seed.js'
 import { startReplayServer } from './start-server.js'
 import { ensureTemplate, type Template } from './template.js'
-import { captureRelations, strongest, Tracer } from './trace.js'
+import { type Capture, captureRelations, strongest, Tracer } from './trace.js'
 import { Watchdog } from './watchdog.js'
 
 export interface ReplayOptions {
@@ -19,11 +27,24 @@ export interface ReplayOptions {
   server?: ReplayServer
   /** The runner's transaction semantics; default: configured, or what the head layout's runner does. */
   transactionMode?: TransactionMode
+  /** Synthetic rows per pre-existing table (default `replay.rows`), each capped by its production count when known. */
+  rows?: number
+  /** Run the traffic probe and the lock-queue experiment (default `replay.probe`). */
+  probe?: boolean
+  /** Production row counts by `schema.table`: cap the synthetic rows, and make production-size estimates. */
+  tableStats?: TableStats
+  /** The head tree, to read the newest Drizzle snapshot for the drift check (no drift check without it). */
+  files?: FileSource
+  /** Rows per table at the two sizes measured for estimates (capped by production counts). */
+  estimateSizes?: [number, number]
   /** Where the embedded backend puts its temporary cluster (default: the OS temp directory). */
   tempDir?: string
 }
 
 const FILE_START: SourceRange = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } }
+const DEFAULT_ESTIMATE_SIZES: [number, number] = [1_000, 10_000]
+/** Drift findings beyond this many are summarised in one (the report lists them all). */
+const MAX_DRIFT_FINDINGS = 20
 
 export function limitsOf(config: Config): ReplayLimits & SandboxLimits {
   const { statementTimeoutMs, deadlineMs, tempFileLimitKb, maxDatabaseBytes, maxRows } = config.replay
@@ -52,6 +73,51 @@ function statementPlace(parsed: ParsedMigration, index: number, location?: numbe
   if (!statement) return { ...place, range: FILE_START }
   if (location === undefined) return { ...place, range: statement.range }
   return { ...place, range: parsed.lines.rangeOf(parsed.fileOffset(statement, location), statement.range.end.offset) }
+}
+
+/** Everything one replay shares between its attempts (the main run and the experiments). */
+interface Context {
+  server: ReplayServer
+  config: Config
+  template: Template
+  limits: ReplayLimits & SandboxLimits
+  policy: ScreenPolicy
+  plan: RunPlan
+  /** Tables never seeded (the runner's bookkeeping), as `schema.table`. */
+  exclude: string[]
+  started: number
+}
+
+/** One sandbox, its migration session and guards: the unit every run happens in. */
+interface Attempt {
+  sandbox: Sandbox
+  client: import('pg').Client
+  pid: number
+  watchdog: Watchdog
+  tracer?: Tracer
+  data?: DataReport
+}
+
+async function attempt<T>(ctx: Context, options: { rowsFor?: (table: string) => number; trace: boolean }, body: (a: Attempt) => Promise<T>): Promise<T> {
+  const sandbox = await Sandbox.open(ctx.server, { template: ctx.template.database, templateOwner: ctx.template.owner, limits: ctx.limits })
+  try {
+    const watchdog = new Watchdog(ctx.server, sandbox.database, ctx.limits, ctx.started)
+    const client = await sandbox.connect()
+    const pid = await backendPid(client)
+    const data = options.rowsFor ? await seedTables(client, { rowsFor: options.rowsFor, exclude: ctx.exclude, watchdog, pid }) : undefined
+    const tracer = options.trace ? new Tracer(await captureRelations(sandbox.admin)) : undefined
+    return await body({ sandbox, client, pid, watchdog, tracer, data })
+  } finally {
+    await sandbox.dispose()
+  }
+}
+
+function runChange(ctx: Context, a: Attempt, extra: Partial<RunPlan> = {}): Promise<RunResult> {
+  const changeStart = performance.now()
+  return runMigrations(
+    { admin: a.sandbox.admin, adminPid: a.sandbox.adminPid, client: a.client, pid: a.pid, watchdog: a.watchdog, policy: ctx.policy, tracer: a.tracer, clock: () => performance.now() - changeStart },
+    { ...ctx.plan, ...extra },
+  )
 }
 
 /**
@@ -107,37 +173,113 @@ async function replayOn(server: ReplayServer, change: MigrationChange, config: C
     baseFailure(report, sink, templated.run, templated.migrations)
     return finish()
   }
-  const template: Template = templated.template
+  const template = templated.template
   report.base.templateKey = template.key
   report.base.template = template.built ? 'built' : 'reused'
   if (template.buildMs !== undefined) report.base.buildMs = template.buildMs
 
-  const sandbox = await Sandbox.open(server, { template: template.database, templateOwner: template.owner, limits })
-  try {
-    const watchdog = new Watchdog(server, sandbox.database, limits, started)
-    const client = await sandbox.connect()
-    const pid = await backendPid(client)
-    const tracer = new Tracer(await captureRelations(sandbox.admin))
-    // drizzle picks pending files itself; other runners get the change's new files.
-    const pending = drizzle ? change.head.migrations : change.added
-    const parsed = pending.map(parseMigration)
+  // drizzle picks pending files itself; other runners get the change's new files.
+  const parsed = (drizzle ? change.head.migrations : change.added).map(parseMigration)
+  const ctx: Context = {
+    server,
+    config,
+    template,
+    limits,
+    policy,
+    plan: { migrations: parsed, mode, drizzle },
+    exclude: drizzle ? [`${drizzle.schema}.${drizzle.table}`] : [],
+    started,
+  }
+  const stats = options.tableStats ?? new Map<string, number>()
+  const rows = options.rows ?? config.replay.rows
+  const probe = options.probe ?? config.replay.probe
+  const snapshot = await newestSnapshot(change, options.files)
+
+  const main = await attempt(ctx, { rowsFor: rows > 0 ? (table) => Math.min(rows, stats.get(table) ?? rows, limits.maxRows) : undefined, trace: true }, async (a) => {
+    const tracer = a.tracer as Tracer
+    if (a.data) report.data = a.data
     report.timings.setupMs = performance.now() - started
+    const added = new Set(change.added.map((m) => m.id))
+    const touched = touchedTables(parsed.filter((p) => added.has(p.migration.id)), tracer.capture)
+    const traffic = probe && touched.length ? await startTrafficProbe(() => a.sandbox.connect(), touched.slice(0, MAX_PROBED_TABLES), touched.slice(MAX_PROBED_TABLES).map((t) => t.relation)) : undefined
     const changeStart = performance.now()
-    const run = await runMigrations(
-      { admin: sandbox.admin, adminPid: sandbox.adminPid, client, pid, watchdog, policy, tracer, clock: () => performance.now() - changeStart },
-      { migrations: parsed, mode, drizzle },
-    )
+    const run = await runChange(ctx, a)
     report.timings.changeMs = performance.now() - changeStart
-    applyRun(report, run, tracer, new Set(change.added.map((m) => m.id)))
-    if (run.stop) stopFindings(report, sink, run.stop, parsed, config)
-    measuredFindings(report, sink, parsed, config)
-  } finally {
-    await sandbox.dispose()
+    const trafficReport = await traffic?.stop()
+    const after: { catalog?: CatalogSchema; unindexed: UnindexedForeignKey[] } = { unindexed: [] }
+    if (!run.stop) {
+      after.unindexed = await findUnindexedForeignKeys(a.sandbox.admin, tracer.capture.maxConstraintOid)
+      if (snapshot) after.catalog = await readCatalog(a.sandbox.admin)
+    }
+    return { run, tracer, traffic: trafficReport, ...after }
+  })
+
+  applyRun(report, main.run, main.tracer, new Set(change.added.map((m) => m.id)))
+  if (main.traffic) report.traffic = main.traffic
+  report.unindexedForeignKeys = main.unindexed
+  if (main.run.stop) await stopFindings(ctx, report, sink, main.run.stop, parsed)
+  measuredFindings(report, sink, parsed, config)
+  if (main.traffic) trafficFindings(report, sink, main.traffic, parsed, config)
+  foreignKeyFindings(report, sink, parsed)
+  if (snapshot && main.catalog) driftFindings(report, sink, main.catalog, snapshot, drizzle?.schema)
+
+  if (probe && !main.run.stop) {
+    const target = report.locks.find((l) => l.mode === 'ACCESS EXCLUSIVE' && (l.relationKind === 'table' || l.relationKind === 'partitioned table'))
+    if (target) {
+      const queue = await runLockQueue(target, config, (plan, body) => attempt(ctx, { trace: false }, (a) => body({ sandbox: a.sandbox, pid: a.pid, run: () => runChange(ctx, a, plan) })))
+      report.lockQueue = queue
+      const p = parsed.find((m) => m.migration.id === queue.migration) as ParsedMigration
+      if (queue.withoutLockTimeout.readersQueuedMs > config.replay.blockedTrafficMs) {
+        sink.add(
+          'blocked-traffic',
+          'queue',
+          {
+            relation: queue.relation,
+            ms: Math.round(queue.withoutLockTimeout.readersQueuedMs),
+            lockTimeout: `${queue.withLockTimeout.lockTimeoutMs}ms`,
+            withTimeout: `${queue.withLockTimeout.outcome}, readers queued ${Math.round(queue.withLockTimeout.readersQueuedMs)} ms`,
+          },
+          statementPlace(p, queue.statement),
+        )
+      }
+    }
+  }
+
+  if (stats.size && !main.run.stop) {
+    const sizes = options.estimateSizes ?? DEFAULT_ESTIMATE_SIZES
+    const measurements: Measurement[] = []
+    for (const size of sizes) {
+      measurements.push(
+        await attempt(ctx, { rowsFor: (table) => Math.min(stats.get(table) ?? 0, size, limits.maxRows), trace: true }, async (a) => ({ run: await runChange(ctx, a), data: a.data as DataReport })),
+      )
+    }
+    report.estimates = buildEstimates(measurements, sizes, stats)
+    estimateFindings(report, sink, parsed, config)
   }
   return finish()
 }
 
-/** Keeps the change's migrations (and, for drizzle, none of the base's already-applied ones) and totals. */
+/** Pre-existing tables the change's statements name (resolved against the capture; unqualified names in public). */
+function touchedTables(parsed: ParsedMigration[], capture: Capture): ProbedTable[] {
+  const byName = new Map([...capture.relations.values()].filter((r) => r.kind === 'table' || r.kind === 'partitioned table').map((r) => [r.name, r]))
+  const found = new Map<string, ProbedTable>()
+  // A RangeVar body (`relname`, optional `schemaname`) names a relation, wherever it sits in the tree.
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit)
+    if (!value || typeof value !== 'object') return
+    const node = value as PgNode
+    if (typeof node.relname === 'string') {
+      const schema = typeof node.schemaname === 'string' ? node.schemaname : 'public'
+      const name = `${schema}.${node.relname}`
+      if (byName.has(name) && !found.has(name)) found.set(name, { relation: name, sql: `${quoteIdent(schema)}.${quoteIdent(node.relname)}` })
+    }
+    Object.values(node).forEach(visit)
+  }
+  for (const p of parsed) for (const s of p.statements) if (s.node && s.kind) visit({ [s.kind]: s.node })
+  return [...found.values()]
+}
+
+/** Keeps the change's migrations (for drizzle, none of the base's already-applied ones) and totals. */
 function applyRun(report: ReplayReport, run: RunResult, tracer: Tracer, added: Set<string>): void {
   report.migrations = run.migrations.filter((m) => m.status !== 'not-pending' || added.has(m.id))
   report.transactions = run.transactions
@@ -153,13 +295,28 @@ function applyRun(report: ReplayReport, run: RunResult, tracer: Tracer, added: S
   }
 }
 
-function stopFindings(report: ReplayReport, sink: FindingSink, stop: RunStop, parsed: ParsedMigration[], config: Config): void {
+function statementOf(report: ReplayReport, migration: string, index: number): StatementReport | undefined {
+  return report.migrations.find((m) => m.id === migration)?.statements[index]
+}
+
+/** The table a statement works on (its top-level `relation`), as `schema.name`. */
+function relationOf(node: PgNode | null | undefined): string | undefined {
+  const relation = node?.relation
+  return relation?.relname ? `${relation.schemaname ?? 'public'}.${relation.relname}` : undefined
+}
+
+/**
+ * The statement that stopped the run: refused by the sandbox, or rejected by PostgreSQL. A rejection
+ * on seeded tables with a data error (SQLSTATE classes 22 and 23) is replayed without the rows: when
+ * the statement then passes, the failure depends on the data.
+ */
+async function stopFindings(ctx: Context, report: ReplayReport, sink: FindingSink, stop: RunStop, parsed: ParsedMigration[]): Promise<void> {
   const migration = parsed[stop.migration] as ParsedMigration
-  const statement = report.migrations.find((m) => m.id === migration.migration.id)?.statements[stop.statement] as StatementReport | undefined
+  const statement = statementOf(report, migration.migration.id, stop.statement)
   if (stop.refusal) {
     report.status = 'refused'
     const data = { ...stop.refusal.data }
-    if (stop.refusal.messageId === 'temp-file-limit') data.limit = config.replay.tempFileLimitKb
+    if (stop.refusal.messageId === 'temp-file-limit') data.limit = ctx.config.replay.tempFileLimitKb
     sink.add('sandbox-violation', stop.refusal.messageId, data, statementPlace(migration, stop.statement, stop.refusal.location))
     if (statement?.error) statement.error.message = sink.findings[sink.findings.length - 1]?.message ?? statement.error.message
     return
@@ -168,9 +325,39 @@ function stopFindings(report: ReplayReport, sink: FindingSink, stop: RunStop, pa
   report.status = 'failed'
   const place = statementPlace(migration, stop.statement)
   if (stop.error.position) place.range = { start: stop.error.position, end: stop.error.position }
+  const seeded = report.data?.tables.filter((t) => t.rows > 0) ?? []
+  if (seeded.length && /^2[23]/.test(stop.error.sqlstate)) {
+    const clean = await attempt(ctx, { trace: false }, (a) => runChange(ctx, a, { stopAfter: { migration: migration.migration.id, statement: stop.statement } }))
+    if (!clean.stop) {
+      stop.error.class = 'data'
+      const table = relationOf(migration.statements[stop.statement]?.node) ?? seeded[0]?.relation ?? ''
+      const rows = seeded.find((t) => t.relation === table)?.rows ?? 0
+      sink.add('data-dependent-failure', 'failure', { message: stop.error.message, sqlstate: stop.error.sqlstate, table, rows }, place)
+      return
+    }
+  }
   const messageId = statement?.executedBy === 'engine' ? 'extension' : 'statement'
   const extension = migration.statements[stop.statement]?.node?.extname ?? ''
   sink.add('replay-error', messageId, { message: stop.error.message, sqlstate: stop.error.sqlstate, version: report.server.version, extension }, place)
+}
+
+function isTable(lock: Pick<LockReport, 'relationKind'>): boolean {
+  return lock.relationKind === 'table' || lock.relationKind === 'partitioned table' || lock.relationKind === 'materialized view'
+}
+
+function lockKey(lock: { migration: string; statement: number; relation: string }): string {
+  return `${lock.migration}\u0000${lock.statement}\u0000${lock.relation}`
+}
+
+/** One entry per relation and statement: a statement taking SHARE and ACCESS EXCLUSIVE on a table is reported once, at the stronger. */
+function strongestPerStatement<T extends { migration: string; statement: number; relation: string; mode: LockMode; ms: number }>(locks: T[]): T[] {
+  const best = new Map<string, T>()
+  for (const lock of locks) {
+    const key = lockKey(lock)
+    const current = best.get(key)
+    if (!current || strongest([current.mode, lock.mode]) === lock.mode) best.set(key, { ...lock, ms: Math.max(lock.ms, current?.ms ?? 0) })
+  }
+  return [...best.values()]
 }
 
 /** Findings from what the change measurably did: rewrites, long dangerous locks, total time. */
@@ -180,24 +367,115 @@ function measuredFindings(report: ReplayReport, sink: FindingSink, parsed: Parse
     const p = byId.get(migration.id) as ParsedMigration
     for (const statement of migration.statements) {
       for (const effect of statement.effects) {
-        if (effect.kind !== 'rewrite' || effect.relationKind === 'index') continue
+        if (effect.kind !== 'rewrite' || !isTable(effect)) continue
         const start = statement.startAtMs ?? 0
         const held = report.locks.filter((l) => l.relation === effect.relation && l.acquiredAtMs <= start && l.releasedAtMs >= start)
         const mode = strongest(held.map((l) => l.mode)) ?? 'ACCESS EXCLUSIVE'
-        sink.add('table-rewrite', 'rewrite', { relation: effect.relation, reason: effect.reasons.join(', ') || statement.kind || 'statement', mode, ms: Math.round(statement.ms ?? 0), rows: report.data?.tables.find((t) => t.relation === effect.relation)?.rows ?? 0 }, statementPlace(p, statement.index))
+        const rows = report.data?.tables.find((t) => t.relation === effect.relation)?.rows ?? 0
+        sink.add('table-rewrite', 'rewrite', { relation: effect.relation, reason: effect.reasons.join(', ') || statement.kind || 'statement', mode, ms: Math.round(statement.ms ?? 0), rows }, statementPlace(p, statement.index))
       }
     }
   }
-  for (const lock of report.locks) {
-    if (!lock.dangerous || lock.heldMs <= config.replay.dangerousLockMs) continue
+  for (const lock of strongestPerStatement(report.locks.filter((l) => l.dangerous && isTable(l)).map((l) => ({ ...l, ms: l.heldMs })))) {
+    if (lock.ms <= config.replay.dangerousLockMs) continue
     const p = byId.get(lock.migration)
-    if (!p) continue
-    sink.add('dangerous-lock', 'held', { mode: lock.mode, relation: lock.relation, ms: Math.round(lock.heldMs), basis: 'measured', limit: config.replay.dangerousLockMs }, statementPlace(p, lock.statement))
+    if (p) sink.add('dangerous-lock', 'held', { mode: lock.mode, relation: lock.relation, ms: Math.round(lock.ms), basis: 'measured', limit: config.replay.dangerousLockMs }, statementPlace(p, lock.statement))
   }
   const first = report.migrations.find((m) => m.status !== 'not-pending')
   if (first && report.totals.ms > config.replay.slowMigrationMs) {
     const p = byId.get(first.id) as ParsedMigration
     sink.add('slow-migration', 'slow', { ms: Math.round(report.totals.ms), basis: 'measured', limit: config.replay.slowMigrationMs }, { file: p.migration.path, range: FILE_START, migration: p.migration.id })
+  }
+}
+
+/** A probe stream blocked longer than the threshold: anchored at the first statement whose lock blocks that kind of query. */
+function trafficFindings(report: ReplayReport, sink: FindingSink, traffic: TrafficReport, parsed: ParsedMigration[], config: Config): void {
+  for (const table of traffic.tables) {
+    for (const [operation, stats, blocks] of [
+      ['reads', table.reads, (l: LockReport) => l.mode === 'ACCESS EXCLUSIVE'],
+      ['writes', table.writes, (l: LockReport) => l.dangerous],
+    ] as const) {
+      if (stats.maxBlockedMs <= config.replay.blockedTrafficMs) continue
+      const lock = report.locks.find((l) => l.relation === table.relation && blocks(l))
+      const p = parsed.find((m) => m.migration.id === lock?.migration) ?? (parsed[0] as ParsedMigration)
+      sink.add(
+        'blocked-traffic',
+        'probe',
+        { operation, relation: table.relation, maxMs: Math.round(stats.maxBlockedMs), totalMs: Math.round(stats.totalBlockedMs) },
+        lock ? statementPlace(p, lock.statement) : { file: p.migration.path, range: FILE_START, migration: p.migration.id },
+      )
+    }
+  }
+}
+
+/** Anchors each unindexed foreign key at the statement that names it (or its table). */
+function foreignKeyFindings(report: ReplayReport, sink: FindingSink, parsed: ParsedMigration[]): void {
+  for (const fk of report.unindexedForeignKeys) {
+    const name = fk.table.split('.').pop() as string
+    const place =
+      parsed.flatMap((p) => p.statements.filter((s) => s.text.includes(fk.constraint)).map((s) => statementPlace(p, s.index)))[0] ??
+      parsed.flatMap((p) => p.statements.filter((s) => s.text.includes(name)).map((s) => statementPlace(p, s.index)))[0]
+    if (place) sink.add('fk-without-index', 'missing', { constraint: fk.constraint, table: fk.table, columns: fk.columns.join(', ') }, place)
+  }
+}
+
+interface Snapshot {
+  path: string
+  text: string
+  json: unknown
+}
+
+/** The snapshot drizzle-kit diffs against next: the lexicographically last one (reference.md §1.1). */
+async function newestSnapshot(change: MigrationChange, files: FileSource | undefined): Promise<Snapshot | undefined> {
+  const path = change.head.snapshots.map((s) => s.path).sort().at(-1)
+  if (!files || !path) return undefined
+  const bytes = await files.read(path)
+  if (!bytes) return undefined
+  const text = bytes.toString('utf8')
+  try {
+    return { path, text, json: JSON.parse(text) }
+  } catch {
+    // An unparsable snapshot is the migration reader's finding; there is nothing to compare with.
+    return undefined
+  }
+}
+
+function driftFindings(report: ReplayReport, sink: FindingSink, catalog: CatalogSchema, snapshot: Snapshot, bookkeeping: string | undefined): void {
+  const differences = compareWithSnapshot(catalog, snapshot.json, bookkeeping ? [bookkeeping] : [])
+  report.drift = { snapshot: snapshot.path, differences }
+  const lines = new LineIndex(snapshot.text)
+  const placeOf = (name: string): SourceRange => {
+    // Point at the object's key in the snapshot when it is there (tables are keyed `schema.table`).
+    const parts = name.split('.')
+    for (let n = parts.length; n > 0; n--) {
+      const at = snapshot.text.indexOf(`"${parts.slice(0, n).join('.')}"`)
+      if (at >= 0) return lines.rangeOf(at, at + parts.slice(0, n).join('.').length + 2)
+    }
+    return FILE_START
+  }
+  for (const difference of differences.slice(0, MAX_DRIFT_FINDINGS)) {
+    const sides = [difference.snapshot && `snapshot: ${difference.snapshot}`, difference.database && `database: ${difference.database}`].filter(Boolean).join('; ')
+    sink.add('snapshot-drift', 'drift', { snapshot: snapshot.path, difference: `${difference.object} ${difference.name} is ${difference.kind}${sides ? ` (${sides})` : ''}` }, { file: snapshot.path, range: placeOf(difference.name) })
+  }
+  if (differences.length > MAX_DRIFT_FINDINGS) {
+    sink.add('snapshot-drift', 'drift', { snapshot: snapshot.path, difference: `${differences.length - MAX_DRIFT_FINDINGS} more differences (see the report)` }, { file: snapshot.path, range: FILE_START })
+  }
+}
+
+function estimateFindings(report: ReplayReport, sink: FindingSink, parsed: ParsedMigration[], config: Config): void {
+  const estimates = report.estimates
+  if (!estimates) return
+  const basis = `estimated for production sizes from runs at ${estimates.sizes.join(' and ')} rows`
+  const measured = new Set(strongestPerStatement(report.locks.filter((l) => l.dangerous && isTable(l)).map((l) => ({ ...l, ms: l.heldMs }))).filter((l) => l.ms > config.replay.dangerousLockMs).map(lockKey))
+  for (const lock of strongestPerStatement(estimates.locks.map((l) => ({ ...l, ms: l.estimatedHeldMs })))) {
+    if (lock.ms <= config.replay.dangerousLockMs || measured.has(lockKey(lock))) continue
+    const p = parsed.find((m) => m.migration.id === lock.migration)
+    if (p) sink.add('dangerous-lock', 'held', { mode: lock.mode, relation: lock.relation, ms: Math.round(lock.ms), basis, limit: config.replay.dangerousLockMs }, statementPlace(p, lock.statement))
+  }
+  const first = report.migrations.find((m) => m.status !== 'not-pending')
+  if (first && estimates.estimatedTotalMs > config.replay.slowMigrationMs && !report.findings.some((f) => f.ruleId === 'slow-migration')) {
+    const p = parsed.find((m) => m.migration.id === first.id) as ParsedMigration
+    sink.add('slow-migration', 'slow', { ms: Math.round(estimates.estimatedTotalMs), basis, limit: config.replay.slowMigrationMs }, { file: p.migration.path, range: FILE_START, migration: p.migration.id })
   }
 }
 

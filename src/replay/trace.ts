@@ -130,6 +130,8 @@ export function isDangerous(mode: LockMode): boolean {
 export interface Capture {
   relations: Map<number, Relation>
   maxOid: number
+  /** Constraints with a higher OID were created by the change. */
+  maxConstraintOid: number
 }
 
 export async function captureRelations(client: pg.Client): Promise<Capture> {
@@ -142,7 +144,9 @@ export async function captureRelations(client: pg.Client): Promise<Capture> {
       LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
       LEFT JOIN pg_catalog.pg_class t ON t.reltoastrelid = c.oid
      WHERE c.oid >= ${FIRST_NORMAL_OID} AND n.nspname NOT IN ('information_schema', '${HELPER_SCHEMA}')`)
-  const max = await client.query<{ max: string }>('SELECT max(oid)::int8 AS max FROM pg_catalog.pg_class')
+  const max = await client.query<{ max: string; constraints: string | null }>(
+    'SELECT (SELECT max(oid)::int8 FROM pg_catalog.pg_class) AS max, (SELECT max(oid)::int8 FROM pg_catalog.pg_constraint) AS constraints',
+  )
   const relations = new Map<number, Relation>()
   for (const row of rows) {
     // TOAST tables and their indexes are reported as their table.
@@ -150,7 +154,7 @@ export async function captureRelations(client: pg.Client): Promise<Capture> {
     const oid = Number(row.oid)
     relations.set(oid, { oid, name: `${row.schema}.${row.name}`, kind: RELKINDS[row.relkind] ?? 'other', table: row.owner === null ? undefined : Number(row.owner) })
   }
-  return { relations, maxOid: Number(max.rows[0]?.max ?? FIRST_NORMAL_OID) }
+  return { relations, maxOid: Number(max.rows[0]?.max ?? FIRST_NORMAL_OID), maxConstraintOid: Number(max.rows[0]?.constraints ?? 0) }
 }
 
 export interface StatementRef {
