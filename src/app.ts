@@ -13,6 +13,9 @@ import { AppState } from './jobs/app-state.js'
 import { JobQueue } from './jobs/queue.js'
 import type { JobDeps, ReviewChangeFn } from './jobs/review-job.js'
 
+/** The webhooks the app subscribes to (`app.yml` lists the same). */
+export const HANDLED_EVENTS = ['pull_request', 'issue_comment', 'pull_request_review', 'check_run', 'merge_group'] as const
+
 export interface AppOptions {
   /** The review entry point: `src/review/review-change.ts` in production. */
   reviewChange: ReviewChangeFn
@@ -66,6 +69,7 @@ export function createDbaReviewApp(options: AppOptions): DbaReviewApp {
         return { state, reviewChange: options.reviewChange, appLogin: login, rulesDocsUrl, isRetryable: (error) => retryDelayOf(error) !== null }
       },
     }
+    // One handler per event in HANDLED_EVENTS.
     app.on('pull_request', async (context) => handlePullRequest(services, context))
     app.on('issue_comment', async (context) => handleIssueComment(services, context))
     app.on('pull_request_review', async (context) => handlePullRequestReview(services, context))

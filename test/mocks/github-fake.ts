@@ -68,6 +68,9 @@ export class GitHubFake {
   readonly reactions: Array<{ commentId: number; content: string }> = []
   readonly writes: Write[] = []
   codeownersErrors: Array<{ line: number; message: string }> = []
+  /** Blob contents by git SHA, filled as trees are served (a client reads blobs it saw in a tree). */
+  private readonly blobs = new Map<string, string>()
+  private readonly blobShas = new Map<string, string>()
   private nextId = 1000
   private readonly appLogin: string
 
@@ -113,6 +116,16 @@ export class GitHubFake {
   /** Comments the app wrote that are not the sticky one (command replies). */
   replies(pull: number): string[] {
     return (this.comments.get(pull) ?? []).filter((c) => c.login === this.appLogin && !c.body.startsWith('<!-- dba-review:sticky -->')).map((c) => c.body)
+  }
+
+  private blobSha(content: string): string {
+    let sha = this.blobShas.get(content)
+    if (sha === undefined) {
+      sha = gitBlobSha(content)
+      this.blobShas.set(content, sha)
+      this.blobs.set(sha, content)
+    }
+    return sha
   }
 
   private user(login: string, type = login.endsWith('[bot]') ? 'Bot' : 'User') {
@@ -171,18 +184,16 @@ export class GitHubFake {
         const sha = /trees\/([0-9a-f]+)/.exec(uri)?.[1] as string
         const files = this.trees.get(sha)
         if (!files) return json(404, { message: 'Not Found' })
-        const tree = Object.entries(files).map(([path, content]) => ({ path, mode: '100644', type: 'blob', sha: gitBlobSha(content), size: Buffer.byteLength(content) }))
+        const tree = Object.entries(files).map(([path, content]) => ({ path, mode: '100644', type: 'blob', sha: this.blobSha(content), size: Buffer.byteLength(content) }))
         return json(200, { sha, url: `${API}${R}/git/trees/${sha}`, tree, truncated: false })
       }),
     )
     s.get(match(`${R}/git/blobs/([0-9a-f]+)`)).reply(
       validated((_body, uri) => {
         const sha = /blobs\/([0-9a-f]+)/.exec(uri)?.[1] as string
-        for (const files of this.trees.values()) {
-          const content = Object.values(files).find((c) => gitBlobSha(c) === sha)
-          if (content !== undefined) return json(200, { sha, node_id: `B_${sha}`, size: Buffer.byteLength(content), url: `${API}${R}/git/blobs/${sha}`, content: Buffer.from(content).toString('base64'), encoding: 'base64' })
-        }
-        return json(404, { message: 'Not Found' })
+        const content = this.blobs.get(sha)
+        if (content === undefined) return json(404, { message: 'Not Found' })
+        return json(200, { sha, node_id: `B_${sha}`, size: Buffer.byteLength(content), url: `${API}${R}/git/blobs/${sha}`, content: Buffer.from(content).toString('base64'), encoding: 'base64' })
       }),
     )
     s.get(match(`/repos/${this.owner}/\\.github/contents/\\.github%2Fdba-review\\.yml`)).reply(validated(() => json(404, { message: 'Not Found' })))
