@@ -1,14 +1,15 @@
-import { readFileSync } from 'node:fs'
-import { Ajv } from 'ajv'
+import { createRequire } from 'node:module'
+import Ajv04 from 'ajv-draft-04'
 import addFormats from 'ajv-formats'
 import type { Log } from 'sarif'
 import { describe, expect, it } from 'vitest'
 import { renderSarif } from '../../src/report/render-sarif.js'
 import { report, rules } from './report-fixture.js'
 
-// The official SARIF 2.1.0 schema (see test/fixtures/sarif/README.md for its source and licence).
-const schema = JSON.parse(readFileSync(new URL('../fixtures/sarif/sarif-schema-2.1.0.json', import.meta.url), 'utf8'))
-const ajv = new Ajv({ allErrors: true, strict: false })
+// The SARIF 2.1.0 (rtm.5) JSON schema as Microsoft's SARIF test matchers ship it; it is draft-04.
+const schema = createRequire(import.meta.url)('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json')
+// The schema's language-tag pattern is not valid with the `u` flag that ajv uses by default.
+const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false })
 addFormats.default(ajv)
 const validate = ajv.compile(schema)
 
