@@ -37,7 +37,7 @@ export interface ReplayOptions {
   files?: FileSource
   /** Rows per table at the two sizes measured for estimates (capped by production counts). */
   estimateSizes?: [number, number]
-  /** Where the embedded backend puts its temporary cluster (default: the OS temp directory). */
+  /** Where the embedded backend puts its temporary cluster (default: /dev/shm where available, else the OS temp directory). */
   tempDir?: string
 }
 

@@ -132,8 +132,18 @@ export class ReplayServer {
     await this.admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(name)} FROM PUBLIC`)
   }
 
-  /** Drops a database, ending its sessions first; a missing database is not an error. */
+  /**
+   * Drops a database, ending its sessions first; a missing database is not an error. The sessions are
+   * terminated and awaited here because DROP DATABASE … WITH (FORCE) waits in 100 ms steps for them.
+   */
   async dropDatabase(name: string): Promise<void> {
+    await this.admin.query('SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()', [name])
+    const until = performance.now() + 2_000
+    while (performance.now() < until) {
+      const { rows } = await this.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE datname = $1', [name])
+      if (!rows[0]?.n) break
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
     await this.admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)
   }
 

@@ -7,7 +7,7 @@ import { urlEndpoint } from './url.js'
 /**
  * Starts (embedded, docker) or attaches to (url) the configured replay server and checks its major
  * version against `postgres.version`. The caller stops it; one server serves many replays. The embedded
- * cluster lives in a temporary directory under `tempDir` (default: the OS temp directory).
+ * cluster lives in a temporary directory under `tempDir` (default: /dev/shm where available, else the OS temp directory).
  */
 export async function startReplayServer(config: Config, options: { tempDir?: string } = {}): Promise<ReplayServer> {
   const { backend, databaseUrl } = config.replay
