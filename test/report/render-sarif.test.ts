@@ -9,7 +9,7 @@ import { report, rules } from './report-fixture.js'
 // The SARIF 2.1.0 (rtm.5) JSON schema as Microsoft's SARIF test matchers ship it; it is draft-04.
 const schema = createRequire(import.meta.url)('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json')
 // The schema's language-tag pattern is not valid with the `u` flag that ajv uses by default.
-const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false })
+const ajv = new Ajv04.default({ allErrors: true, strict: false, unicodeRegExp: false })
 addFormats.default(ajv)
 const validate = ajv.compile(schema)
 
