@@ -89,6 +89,13 @@ export default defineRule({
           errors: [{ messageId: 'missingLockTimeout', line: 7 }],
           output: null,
         },
+        {
+          name: 'inside a DO block: the setting goes before the DO statement',
+          base: BASE,
+          sql: 'DO $$ BEGIN ALTER TABLE orders ADD COLUMN note text; END $$;',
+          errors: [{ messageId: 'missingLockTimeout', line: 1, column: 25 }],
+          output: "SET LOCAL lock_timeout = '5s';\nDO $$ BEGIN ALTER TABLE orders ADD COLUMN note text; END $$;",
+        },
         { name: 'lock_timeout = 0 disables it', base: BASE, sql: "SET lock_timeout = 0;\nALTER TABLE orders ADD COLUMN note text;", transaction: 'none', errors: [{ messageId: 'missingLockTimeout', line: 2 }], output: null },
         {
           name: 'per-file transactions: one report per file',
@@ -112,13 +119,13 @@ export default defineRule({
         const lock = locksTakenBy(statement, ctx).find((l) => isDangerousLock(l.mode) && ctx.isExistingTable(l.table))
         if (!lock) return
         reported.add(transaction.id)
-        // The first statement of this transaction in this file: a setting there covers the whole transaction from here on.
-        const first = ctx.statementsBeforeInTransaction().find((s) => s.migration === migration)?.statement ?? statement
+        // The first top-level statement of this transaction in this file (never inside a DO body): a setting there covers the whole transaction from here on.
+        const first = ctx.statementsBeforeInTransaction().find((s) => s.migration === migration && !s.statement.inDoBlock)?.statement ?? (statement.inDoBlock ? undefined : statement)
         ctx.report({
           messageId: 'missingLockTimeout',
           data: { action: lock.action, mode: lock.mode, table: displayName(lock.table) },
           node: lock.node,
-          fix: transaction.inTransaction
+          fix: transaction.inTransaction && first
             ? { description: `Set lock_timeout to ${lockTimeout} for this transaction`, edits: [insertStatementBefore(migration, first, `SET LOCAL lock_timeout = '${lockTimeout}';`)] }
             : undefined,
         })
