@@ -127,29 +127,39 @@ function runChange(ctx: Context, a: Attempt, extra: Partial<RunPlan> = {}): Prom
  * path. Call with the change as `compareMigrationSets` builds it.
  */
 export async function replayChange(change: MigrationChange, config: Config, options: ReplayOptions = {}): Promise<ReplayReport> {
-  const startedAt = new Date()
   const started = performance.now()
-  const server = options.server ?? (await startReplayServer(config, { tempDir: options.tempDir }))
+  const mode = options.transactionMode ?? transactionModeFor(change.head, config)
+  const sink = new FindingSink(config)
+  const report = emptyReport(config, mode, change, sink, options.server)
+  let server = options.server
   try {
-    return await replayOn(server, change, config, options, startedAt, started)
+    server ??= await startReplayServer(config, { tempDir: options.tempDir })
+    report.server = { backend: server.backend, version: server.version }
+    await replayOn(server, change, config, options, report, sink, started)
+  } catch (error) {
+    // The engine itself failed (no server, a lost connection): the review goes on without replay facts.
+    const message = error instanceof Error ? error.message : String(error)
+    report.status = 'error'
+    report.error = message
+    const first = change.added[0] ?? change.head.migrations[0]
+    sink.add('replay-error', 'engine', { message }, { file: first?.path ?? change.head.dir, range: FILE_START, migration: first?.id })
   } finally {
-    if (!options.server) await server.stop()
+    if (!options.server) await server?.stop()
   }
+  report.findings.sort((a, b) => a.file.localeCompare(b.file) || a.range.start.offset - b.range.start.offset || a.ruleId.localeCompare(b.ruleId))
+  report.timings.totalMs = performance.now() - started
+  report.timings.afterMs = Math.max(0, report.timings.totalMs - report.timings.setupMs - report.timings.changeMs)
+  return report
 }
 
-async function replayOn(server: ReplayServer, change: MigrationChange, config: Config, options: ReplayOptions, startedAt: Date, started: number): Promise<ReplayReport> {
-  const mode = options.transactionMode ?? transactionModeFor(change.head, config)
-  const drizzle = drizzleTable(change, mode, config)
-  const limits = limitsOf(config)
-  const policy = policyOf(config)
-  const sink = new FindingSink(config)
-  const report: ReplayReport = {
+function emptyReport(config: Config, mode: TransactionMode, change: MigrationChange, sink: FindingSink, server: ReplayServer | undefined): ReplayReport {
+  return {
     version: 1,
-    startedAt: startedAt.toISOString(),
+    startedAt: new Date().toISOString(),
     status: 'passed',
-    server: { backend: server.backend, version: server.version },
+    server: { backend: server?.backend ?? config.replay.backend, version: server?.version ?? '' },
     transactionMode: mode,
-    limits,
+    limits: limitsOf(config),
     base: { migrations: change.base?.migrations.length ?? 0, templateKey: '', template: 'reused' },
     migrations: [],
     transactions: [],
@@ -159,19 +169,20 @@ async function replayOn(server: ReplayServer, change: MigrationChange, config: C
     findings: sink.findings,
     timings: { setupMs: 0, changeMs: 0, afterMs: 0, totalMs: 0 },
   }
-  const finish = (): ReplayReport => {
-    report.findings.sort((a, b) => a.file.localeCompare(b.file) || a.range.start.offset - b.range.start.offset || a.ruleId.localeCompare(b.ruleId))
-    report.timings.totalMs = performance.now() - started
-    report.timings.afterMs = Math.max(0, report.timings.totalMs - report.timings.setupMs - report.timings.changeMs)
-    return report
-  }
+}
+
+async function replayOn(server: ReplayServer, change: MigrationChange, config: Config, options: ReplayOptions, report: ReplayReport, sink: FindingSink, started: number): Promise<void> {
+  const mode = report.transactionMode
+  const drizzle = drizzleTable(change, mode, config)
+  const limits = limitsOf(config)
+  const policy = policyOf(config)
 
   await loadParser()
   const templated = await ensureTemplate(server, { migrations: change.base?.migrations ?? [], mode, drizzle, policy, limits })
   if (!templated.ok) {
     report.base.templateKey = templated.key
     baseFailure(report, sink, templated.run, templated.migrations)
-    return finish()
+    return
   }
   const template = templated.template
   report.base.templateKey = template.key
@@ -256,7 +267,6 @@ async function replayOn(server: ReplayServer, change: MigrationChange, config: C
     report.estimates = buildEstimates(measurements, sizes, stats)
     estimateFindings(report, sink, parsed, config)
   }
-  return finish()
 }
 
 /** Pre-existing tables the change's statements name (resolved against the capture; unqualified names in public). */

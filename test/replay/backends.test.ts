@@ -8,7 +8,8 @@ import { Sandbox } from '../../src/replay/sandbox.js'
 import { openClient, ReplayServer, ReplayServerError } from '../../src/replay/server.js'
 import { startReplayServer } from '../../src/replay/start-server.js'
 import { urlEndpoint } from '../../src/replay/url.js'
-import { adminUrl, leftovers } from './helpers.js'
+import { replayChange } from '../../src/replay/replay.js'
+import { adminUrl, drizzleChange, leftovers } from './helpers.js'
 
 const limits = { statementTimeoutMs: 10_000, deadlineMs: 30_000, tempFileLimitKb: 10_240, maxDatabaseBytes: 100_000_000 }
 
@@ -84,6 +85,14 @@ describe('embedded backend', () => {
     await expect(startReplayServer(configSchema.parse({ replay: { backend: 'url' } }))).rejects.toThrow(ReplayServerError)
     expect(() => urlEndpoint('mysql://x@y/z')).toThrow(/postgres:\/\/ scheme/)
     expect(() => urlEndpoint('not a url')).toThrow(/must be a URL/)
+  })
+
+  it('turns an unusable server into a replay report with the reason, not an exception', async () => {
+    const config = configSchema.parse({ replay: { backend: 'url', databaseUrl: 'postgres://nobody:secret@127.0.0.1:1/postgres' } })
+    const report = await replayChange(drizzleChange([], ['CREATE TABLE "t" ("id" integer);']), config)
+    expect(report.status).toBe('error')
+    expect(report.error).toMatch(/ECONNREFUSED/)
+    expect(report.findings).toMatchObject([{ ruleId: 'replay-error', messageId: 'engine', file: 'drizzle/0000_change.sql', source: 'replay' }])
   })
 
   it('removes its data directory and process when stopped', async () => {
