@@ -19,8 +19,7 @@ import { loadavg } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { createNodeMiddleware } from 'probot'
-import { allRules } from '../rules/index.js'
-import { createAppReview, ReplayServers } from '../src/jobs/app-review.js'
+import { ReviewThread } from '../src/jobs/review-thread.js'
 import { GitHubFake } from '../test/mocks/github-fake.js'
 import { journal } from '../test/mocks/fixture-repo.js'
 import { createTestApp, examplePayload, isolateNetwork, WEBHOOK_SECRET } from '../test/mocks/probot.js'
@@ -75,8 +74,8 @@ for (let number = 1; number <= PULLS; number++) {
   github.pulls.set(number, { number, author: { login: 'erin', type: 'User' }, state: 'open', merged: false, headSha, baseSha: BASE, baseRef: 'main', files: head.files })
 }
 
-const replayServers = new ReplayServers({ backend: 'embedded' })
-const app = await createTestApp({ reviewChange: createAppReview(allRules, replayServers) })
+const reviews = new ReviewThread({ backend: 'embedded' })
+const app = await createTestApp({ reviewChange: reviews.review })
 const middleware = await createNodeMiddleware(app.appFn, { probot: app.probot })
 const http = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()))
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
@@ -166,6 +165,8 @@ for (let run = 0; run < runs; run++) {
   await waitFor(() => github.latestRun(headSha)?.status === 'completed')
   times.push(performance.now() - started)
   await app.queue.onIdle()
+  const summary = github.latestRun(headSha)?.summary ?? ''
+  if (!/\*\*Replay\*\* on PostgreSQL 16[^\n]*passed/.test(summary)) throw new Error(`run ${run}: the check run shows no passed replay:\n${summary}`)
 }
 times.sort((a, b) => a - b)
 console.log(`\n2. synchronize → completed check (1 new migration on a 50-migration base, warm template), ${runs} runs:`)
@@ -174,5 +175,5 @@ const failures = app.queue.failures.length
 if (failures > 0) console.log(`\n${failures} job(s) failed; first: ${String(app.queue.failures[0]?.error)}`)
 
 await new Promise((resolve) => http.close(resolve))
-await replayServers.stopAll()
+await reviews.close()
 process.exit(failures > 0 ? 1 : 0)

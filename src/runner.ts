@@ -1,6 +1,6 @@
 import { run } from 'probot'
-import { allRules } from '../rules/index.js'
-import { createAppReview, ReplayServers, type ReplayBackend } from './jobs/app-review.js'
+import type { ReplayBackend } from './jobs/app-review.js'
+import { ReviewThread } from './jobs/review-thread.js'
 import { createDbaReviewApp } from './app.js'
 
 /**
@@ -22,13 +22,14 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env) {
   if (env.APP_ID) assertWebhookSecret(env.WEBHOOK_SECRET)
   const backend = (env.DBA_REVIEW_REPLAY_BACKEND ?? 'embedded') as ReplayBackend['backend']
   if (!['embedded', 'docker', 'url'].includes(backend)) throw new Error(`DBA_REVIEW_REPLAY_BACKEND must be embedded, docker or url; got "${backend}"`)
-  const replayServers = new ReplayServers({
+  // Lint and replay run on their own thread, with the replay servers: webhooks are answered meanwhile.
+  const reviews = new ReviewThread({
     backend,
     ...(env.DBA_REVIEW_REPLAY_DATABASE_URL ? { databaseUrl: env.DBA_REVIEW_REPLAY_DATABASE_URL } : {}),
     ...(env.DBA_REVIEW_REPLAY_TEMP_DIR ? { tempDir: env.DBA_REVIEW_REPLAY_TEMP_DIR } : {}),
   })
   const app = createDbaReviewApp({
-    reviewChange: createAppReview(allRules, replayServers),
+    reviewChange: reviews.review,
     ...(env.DBA_REVIEW_RULES_URL ? { rulesDocsUrl: env.DBA_REVIEW_RULES_URL } : {}),
     concurrency: Number(env.DBA_REVIEW_CONCURRENCY ?? 2),
   })
@@ -37,7 +38,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env) {
   const stop = async () => {
     app.queue.close()
     await server.stop()
-    await replayServers.stopAll()
+    await reviews.close()
   }
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)))
   return { server, app, stop }

@@ -2,9 +2,9 @@ import { createHmac } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createNodeMiddleware } from 'probot'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allRules } from '../../rules/index.js'
-import { createAppReview, ReplayServers } from '../../src/jobs/app-review.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ReviewThread } from '../../src/jobs/review-thread.js'
 import { GitHubFake, type Write } from '../mocks/github-fake.js'
 import { traffic } from '../mocks/github.js'
 import { baseTree, journal } from '../mocks/fixture-repo.js'
@@ -30,13 +30,18 @@ let app: TestApp
 let http: Server
 let url: string
 let github: GitHubFake
-let replayServers: ReplayServers
+let reviews: ReviewThread
 const clock = new Clock()
 let deliveries = 0
 
-/** Writes with what changes from run to run (replay timings) masked; everything else is exact. */
+/**
+ * Writes with what changes from run to run (replay timings) masked, and each rule's safe-alternative text
+ * (edited with the rule, covered by the rule's own tests) named instead of quoted; everything else is exact.
+ */
 function stable(writes: Write[]): unknown[] {
-  return JSON.parse(JSON.stringify(writes, null, 0).replace(/\d+(\.\d+)? (ms|s)\b/g, '<t>').replace(/:(crit, )?\d+, \d+/g, ':$1<start>, <end>').replace(/PostgreSQL 16\.\d+/g, 'PostgreSQL 16.x'))
+  let json = JSON.stringify(writes, null, 0)
+  for (const rule of allRules) json = json.split(JSON.stringify(rule.meta.safeAlternative).slice(1, -1)).join(`<safe alternative of ${rule.meta.id}>`)
+  return JSON.parse(json.replace(/\d+(\.\d+)? (ms|s)\b/g, '<t>').replace(/:(crit, )?\d+, \d+/g, ':$1<start>, <end>').replace(/PostgreSQL 16\.\d+/g, 'PostgreSQL 16.x'))
 }
 
 async function post(event: string, payload: object): Promise<number> {
@@ -72,8 +77,8 @@ beforeAll(async () => {
   github.pulls.set(PR, { number: PR, author: { login: 'erin', type: 'User' }, state: 'open', merged: false, headSha: HEAD, baseSha: BASE, baseRef: 'master', files })
   github.teams.set('Octocoders/dba', new Map([['dana', 'active']]))
   github.permissions.set('dana', 'write')
-  replayServers = new ReplayServers({ backend: 'embedded' })
-  app = await createTestApp({ reviewChange: createAppReview(allRules, replayServers), clock: clock.read })
+  reviews = new ReviewThread({ backend: 'embedded' })
+  app = await createTestApp({ reviewChange: reviews.review, clock: clock.read })
   const middleware = await createNodeMiddleware(app.appFn, { probot: app.probot })
   http = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()))
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
@@ -82,7 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => http.close(resolve))
-  await replayServers.stopAll()
+  await reviews.close()
 })
 
 describe('end to end: opened → approved → README push → migration push', () => {
