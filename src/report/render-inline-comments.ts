@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Finding, Fix } from '../lint/finding.js'
+import { severityRank, type Finding, type Fix } from '../lint/finding.js'
 import { LineIndex } from '../sql/source.js'
 import { ruleLink } from './markdown.js'
 import { severityIcon } from './severity.js'
@@ -104,20 +104,27 @@ function commentBody(key: string, finding: Finding, rulesDocsUrl: string, sugges
   return lines.join('\n')
 }
 
+/** More than this many inline comments bury the diff; the rest are in the check run's annotations. */
+export const MAX_INLINE_COMMENTS = 25
+
 /**
  * Inline comments for the findings that sit on lines of the diff (errors and warnings; notices stay in the
- * check run). A finding with a fix whose lines are all in one hunk carries a one-click suggestion.
+ * check run), errors first, at most `limit`. A finding with a fix whose lines are all in one hunk carries
+ * a one-click suggestion.
  */
 export function buildInlineComments(
   findings: readonly Finding[],
   files: ReadonlyMap<string, string>,
   patches: ReadonlyMap<string, string>,
   rulesDocsUrl: string,
+  limit: number = MAX_INLINE_COMMENTS,
 ): InlineComment[] {
   const comments: InlineComment[] = []
   const seen = new Map<string, number>()
-  for (const finding of findings) {
-    if (finding.severity === 'notice') continue
+  // Errors before warnings (a stable sort keeps file order within each); notices stay in the check run.
+  const ranked = findings.filter((f) => f.severity !== 'notice').sort((a, b) => severityRank[b.severity] - severityRank[a.severity])
+  for (const finding of ranked) {
+    if (comments.length >= limit) break
     const patch = patches.get(finding.file)
     if (patch === undefined) continue
     const commentable = buildCommentableLines(patch)

@@ -136,6 +136,48 @@ describe('pull_request', () => {
   })
 })
 
+describe('review outcomes', () => {
+  it('more than 50 findings: annotations go 50 per request, the first with the completion, the rest appended', async () => {
+    const many = Array.from({ length: 120 }, () => indexFinding('warning'))
+    app = await createTestApp({ reviewChange: recordingReview(many).fn })
+    mockStart(changedFiles)
+    mock.tree(HEAD, headTree)
+    mock.createCheckRun(47)
+    mock.comments(PR, [])
+    mock.reviews(PR)
+    mock.codeownersErrors(BASE)
+    mock.updateCheckRun(47, 3)
+    mock.createComment(PR)
+    mock.reviewComments(PR)
+    mock.createReview(PR)
+    await deliver(app, 'pull_request', opened, 'd-many-findings')
+    await app.queue.onIdle()
+    const updates = sent('PATCH', '/repos/Codertocat/Hello-World/check-runs/47').map((r) => r.body as { conclusion: string; output: { annotations?: unknown[] } })
+    expect(updates.map((u) => [u.conclusion, u.output.annotations?.length])).toEqual([
+      ['action_required', 50],
+      ['action_required', 50],
+      ['action_required', 20],
+    ])
+  })
+
+  it('a review that cannot run completes the check as failure instead of leaving it in progress', async () => {
+    app = await createTestApp({
+      reviewChange: async () => {
+        throw new Error('the replay server did not start: port in use')
+      },
+    })
+    mockStart(changedFiles)
+    mock.tree(HEAD, headTree)
+    mock.createCheckRun(48)
+    mock.updateCheckRun(48)
+    await deliver(app, 'pull_request', opened, 'd-broken')
+    await app.queue.onIdle()
+    const [update] = sent('PATCH', '/repos/Codertocat/Hello-World/check-runs/48').map((r) => r.body as { conclusion: string; output: { title: string; summary: string } })
+    expect(update).toMatchObject({ conclusion: 'failure', output: { title: 'The review could not run' } })
+    expect(update?.output.summary).toContain('the replay server did not start: port in use')
+  })
+})
+
 describe('merge_group', () => {
   it('checks_requested: the merge group commit passes (its pull requests passed the gate before entering the queue)', async () => {
     const payload = examplePayload('merge_group', 'checks_requested')

@@ -313,3 +313,20 @@ describe('with a replay', () => {
     expect(body).toContain('**Replay** on PostgreSQL 16.4')
   })
 })
+
+describe('inline comment limit', () => {
+  it('posts errors first and at most 25 comments', () => {
+    const text = Array.from({ length: 40 }, (_, i) => `ALTER TABLE "t${i}" ADD COLUMN "c" text;`).join('\n') + '\n'
+    const line = (i: number, severity: 'error' | 'warning'): Finding => ({
+      ...(findings[1] as Finding),
+      severity,
+      message: `finding on line ${i + 1}`,
+      file: 'drizzle/0008_many.sql',
+      range: { start: { line: i + 1, column: 1, offset: text.indexOf(`"t${i}"`) }, end: { line: i + 1, column: 10, offset: text.indexOf(`"t${i}"`) + 5 } },
+    })
+    const many = Array.from({ length: 40 }, (_, i) => line(i, i >= 35 ? 'error' : 'warning'))
+    const comments = buildInlineComments(many, new Map([['drizzle/0008_many.sql', text]]), new Map([['drizzle/0008_many.sql', `@@ -0,0 +1,40 @@\n${text.trimEnd().split('\n').map((l) => `+${l}`).join('\n')}`]]), 'u')
+    expect(comments).toHaveLength(25)
+    expect(comments.slice(0, 5).map((c) => c.line)).toEqual([36, 37, 38, 39, 40])
+  })
+})
