@@ -3,7 +3,7 @@ import { createTestApp, deliver, examplePayload, isolateNetwork } from '../mocks
 import { traffic } from '../mocks/github.js'
 import { addIndexSql, headTree, indexFinding, journal, baseTree } from '../mocks/fixture-repo.js'
 import { recordingReview } from '../mocks/review.js'
-import { HEAD, PR, openScenario, resetScenario, scenarioProblems, type Scenario } from '../mocks/scenario.js'
+import { HEAD, PR, commentEvent, openScenario, resetScenario, scenarioProblems, type Scenario } from '../mocks/scenario.js'
 
 let s: Scenario
 beforeAll(isolateNetwork)
@@ -41,6 +41,18 @@ describe('commands', () => {
     await s.comment('visitor', '/dba-recheck')
     expect(review.calls).toHaveLength(1)
     expect(s.github.replies(PR)).toEqual(['@visitor `/dba-recheck` was not accepted: only the author and people with write access can start a new review.'])
+  })
+
+  it('an approval GitHub does not list yet is looked at again shortly, then acknowledged', async () => {
+    s = await openScenario()
+    s.clock.tick()
+    const approval = { id: s.github.id(), login: 'dana', type: 'User', body: '/dba-approve', createdAt: s.github.now(), updatedAt: s.github.now() }
+    // The webhook arrives before the comment shows in GitHub's list; it appears a moment later.
+    setTimeout(() => s.github.comments.set(PR, [...(s.github.comments.get(PR) ?? []), approval]), 300)
+    await s.send('issue_comment', commentEvent('created', approval))
+    expect(s.app.logs.filter((l) => l.msg === 'job hit a retryable error; re-queued')).toHaveLength(1)
+    expect(s.run().conclusion).toBe('success')
+    expect(s.github.reactions).toEqual([{ commentId: approval.id, content: '+1' }])
   })
 
   it('an ordinary comment costs no API call at all', async () => {
