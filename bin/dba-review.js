@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 // Kept tiny: everything, including what a command loads lazily, lives in the built dist/.
-import { run } from '../dist/src/cli/main.js'
+import v8 from 'node:v8'
 
+// A CLI run parses SQL once: V8's optimising WebAssembly tier would compile the parser for longer than the
+// whole run takes, so stay on the baseline compiler. Must be set before the parser module is compiled.
+v8.setFlagsFromString('--liftoff-only')
+const { run } = await import('../dist/src/cli/main.js')
 await run()

@@ -70,7 +70,7 @@ export default defineRule({
     let planned = false
     return {
       Migration(migration) {
-        planned = hasPlan(migration.text)
+        planned = migration.text.includes('dba-review-plan') && hasPlan(migration.text)
       },
       Statement(statement) {
         if (planned) return

@@ -143,7 +143,7 @@ export default defineRule({
         const column: unknown = ancestors[ancestors.length - 1]?.colname
         pendingNodes.push({ columns: fkAttrs.length || typeof column !== 'string' ? fkAttrs : [column], anchor: ctx.anchor(node) })
       },
-      'Statement:exit'() {
+      'Statement:exit'(statement) {
         if (pendingNodes.length) {
           for (const table of ctx.schema.allTables()) {
             for (const fk of foreignKeys(table)) {
@@ -154,6 +154,8 @@ export default defineRule({
           }
           pendingNodes.length = 0
         }
+        // Only these statements can take an index (or the key itself) away from an existing foreign key.
+        if (statement.kind !== 'DropStmt' && statement.kind !== 'AlterTableStmt') return
         for (const { table, fk } of coveredAtStart) {
           if (stillThere(table, fk) && !isCovered(table, fk) && !uncovered.some((u) => u.fk === fk)) uncovered.push({ table, fk, anchor: ctx.anchor() })
         }

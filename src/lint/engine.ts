@@ -79,6 +79,8 @@ class TransactionTracker {
   private sessionStatementTimeout = false
   private localStatementTimeout = false
   private members: Array<{ migration: Migration; statement: Statement }> = []
+  /** Rules read `ctx.transaction` many times per statement; rebuilt only when the state changes. */
+  private cached: TransactionInfo | undefined
 
   constructor(
     private readonly mode: TransactionMode,
@@ -97,7 +99,7 @@ class TransactionTracker {
   }
 
   info(): TransactionInfo {
-    return {
+    this.cached ??= {
       inTransaction: this.inTransaction,
       id: this.id,
       lockTimeoutSet: this.config.lint.assumeLockTimeout || this.sessionLockTimeout || this.localLockTimeout,
@@ -105,6 +107,7 @@ class TransactionTracker {
       mode: this.mode,
       explicit: this.inTransaction && this.explicit,
     }
+    return this.cached
   }
 
   before(): ReadonlyArray<{ migration: Migration; statement: Statement }> {
@@ -126,6 +129,7 @@ class TransactionTracker {
       return
     }
     for (const [name, value, local] of timeoutSettings(statement)) {
+      this.cached = undefined
       const set = value !== undefined && !/^0+\s*(ms|s|min)?$/i.test(value.trim())
       if (name === 'lock_timeout') {
         if (local && this.inTransaction) this.localLockTimeout = set
@@ -136,6 +140,7 @@ class TransactionTracker {
   }
 
   private begin(explicit = false): void {
+    this.cached = undefined
     this.explicit = explicit
     this.id++
     this.inTransaction = true
@@ -143,6 +148,7 @@ class TransactionTracker {
   }
 
   private end(): void {
+    this.cached = undefined
     this.inTransaction = false
     this.localLockTimeout = false
     this.localStatementTimeout = false
@@ -184,16 +190,18 @@ function timeoutSettings(statement: Statement): TimeoutSetting[] {
   return []
 }
 
-/** Calls visitors for every node under `body` in document order. */
+/** Calls `visit` for every node under `body` in document order (node kinds are the capitalised keys). */
 function walk(body: unknown, ancestors: PgNode[], visit: (kind: string, node: PgNode, ancestors: PgNode[]) => void): void {
   if (Array.isArray(body)) {
     for (const item of body) walk(item, ancestors, visit)
     return
   }
   if (!body || typeof body !== 'object') return
-  for (const [k, value] of Object.entries(body)) {
+  for (const k in body) {
+    const value = (body as PgNode)[k]
     if (!value || typeof value !== 'object') continue
-    if (!Array.isArray(value) && /^[A-Z]/.test(k)) {
+    const first = k.charCodeAt(0)
+    if (first >= 65 && first <= 90 && !Array.isArray(value)) {
       visit(k, value as PgNode, ancestors)
       ancestors.push(value as PgNode)
       walk(value, ancestors, visit)
@@ -258,6 +266,103 @@ export function lintChange(options: LintOptions): Finding[] {
   }
 
   const schema = new SchemaState()
+
+  /** What the rule contexts read while a batch is linted; replaced at every batch. */
+  interface BatchState {
+    reviewed: Migration[]
+    tracker: TransactionTracker
+    current: { migration: Migration; parsed: ParsedMigration; statement: Statement | undefined } | undefined
+    fileIgnores: Map<string, IgnoreDirective[]>
+    statementIgnores: Map<Statement, IgnoreDirective[]>
+    used: Set<IgnoreDirective>
+  }
+  let state: BatchState = { reviewed: [], tracker: new TransactionTracker(transactionMode, config), current: undefined, fileIgnores: new Map(), statementIgnores: new Map(), used: new Set() }
+
+  const offsetOf = (node: PgNode | undefined): number => {
+    const current = state.current
+    if (!current?.statement) return 0
+    const location = node && typeof node.location === 'number' && node.location >= 0 ? node.location : undefined
+    return location === undefined ? current.statement.range.start.offset : current.parsed.fileOffset(current.statement, location)
+  }
+
+  const suppressedBy = (ruleId: string, migrationPath: string, statement: Statement | undefined): IgnoreDirective | undefined => {
+    const names = new Set([ruleId, ...(byId.get(ruleId)?.meta.aliases ?? []).map((a) => a.replace(/^squawk:/, ''))])
+    const candidates = [...(statement ? (state.statementIgnores.get(statement) ?? []) : []), ...(state.fileIgnores.get(migrationPath) ?? [])]
+    return candidates.find((d) => d.rules.some((r) => names.has(r) && (d.dialect === 'squawk' || r === ruleId)))
+  }
+
+  const anchor = (node: PgNode | undefined): Anchor => {
+    const { current } = state
+    const migration = current?.migration ?? state.reviewed[0]
+    if (!current || !migration) throw new Error('ctx.anchor() needs a migration under review')
+    const start = offsetOf(node)
+    const end = current.statement?.range.end.offset ?? start
+    return { file: migration.path, range: current.parsed.lines.rangeOf(start, Math.max(start, end)), migration, statement: current.statement }
+  }
+
+  const report = (rule: ResolvedRule, descriptor: ReportDescriptor<string>): void => {
+    const capped = descriptor.severity && severityRank[descriptor.severity] < severityRank[rule.severity] ? { severity: descriptor.severity } : {}
+    const at = descriptor.at
+    if (at) {
+      const directive = at.migration && suppressedBy(rule.rule.meta.id, at.migration.path, at.statement)
+      if (directive) {
+        state.used.add(directive)
+        return
+      }
+      emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, at.file, at.range, {
+        ...(at.migration ? { migration: at.migration.id } : {}),
+        ...(descriptor.fix ? { fix: descriptor.fix } : {}),
+        ...capped,
+      })
+      return
+    }
+    const { current } = state
+    const migration = current?.migration ?? state.reviewed[0]
+    if (!migration || !current) return
+    const directive = suppressedBy(rule.rule.meta.id, migration.path, current.statement)
+    if (directive) {
+      state.used.add(directive)
+      return
+    }
+    const statementRange = current.statement?.range
+    const start = descriptor.range?.start ?? offsetOf(descriptor.node)
+    const end = descriptor.range?.end ?? statementRange?.end.offset ?? start
+    emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, migration.path, current.parsed.lines.rangeOf(start, Math.max(start, end)), {
+      migration: migration.id,
+      ...(descriptor.fix ? { fix: descriptor.fix } : {}),
+      ...capped,
+    })
+  }
+
+  // One context per rule for the whole run (contexts read the current batch through `state`).
+  const contexts = resolved
+    .filter((r) => r.rule.meta.category !== 'engine')
+    .map((r): { rule: ResolvedRule; context: RuleContext } => ({
+      rule: r,
+      context: {
+        config,
+        pgVersion: config.postgres.version,
+        options: r.options,
+        change,
+        get migration() {
+          return state.current?.migration
+        },
+        get statement() {
+          return state.current?.statement
+        },
+        get transaction() {
+          return state.tracker.info()
+        },
+        schema,
+        isExistingTable: (ref) => schema.existedBeforeChange(ref),
+        rowCount: (ref) => tableStats?.get(tableKey(refOf(ref))),
+        statementsBeforeInTransaction: () => state.tracker.before(),
+        offsetOf,
+        anchor,
+        report: (descriptor) => report(r, descriptor),
+      },
+    }))
+
   let applied = 0
   for (const batch of batchesOf(change)) {
     for (const migration of batch.context.slice(applied)) {
@@ -271,132 +376,58 @@ export function lintChange(options: LintOptions): Finding[] {
   return findings.sort(compareFindings)
 
   function lintBatch(reviewed: Migration[]): void {
-    const tracker = new TransactionTracker(transactionMode, config)
-    let current: { migration: Migration; parsed: ParsedMigration; statement: Statement | undefined } | undefined
-    const fileIgnores = new Map<string, IgnoreDirective[]>()
-    const statementIgnores = new Map<Statement, IgnoreDirective[]>()
-    const used = new Set<IgnoreDirective>()
+    state = { reviewed, tracker: new TransactionTracker(transactionMode, config), current: undefined, fileIgnores: new Map(), statementIgnores: new Map(), used: new Set() }
+    const { tracker, fileIgnores, statementIgnores, used } = state
 
-    const context = (rule: ResolvedRule): RuleContext => ({
-      config,
-      pgVersion: config.postgres.version,
-      options: rule.options,
-      change,
-      get migration() {
-        return current?.migration
-      },
-      get statement() {
-        return current?.statement
-      },
-      get transaction() {
-        return tracker.info()
-      },
-      schema,
-      isExistingTable: (ref) => schema.existedBeforeChange(refOf(ref)),
-      rowCount: (ref) => tableStats?.get(tableKey(refOf(ref))),
-      statementsBeforeInTransaction: () => tracker.before(),
-      offsetOf: (node) => offsetOf(node),
-      anchor: (node) => anchor(node),
-      report: (descriptor) => report(rule, descriptor),
-    })
-
-    const offsetOf = (node: PgNode | undefined): number => {
-      if (!current?.statement) return 0
-      const location = node && typeof node.location === 'number' && node.location >= 0 ? node.location : undefined
-      return location === undefined ? current.statement.range.start.offset : current.parsed.fileOffset(current.statement, location)
-    }
-
-    const suppressedBy = (ruleId: string, migrationPath: string, statement: Statement | undefined): IgnoreDirective | undefined => {
-      const names = new Set([ruleId, ...(byId.get(ruleId)?.meta.aliases ?? []).map((a) => a.replace(/^squawk:/, ''))])
-      const candidates = [...(statement ? (statementIgnores.get(statement) ?? []) : []), ...(fileIgnores.get(migrationPath) ?? [])]
-      return candidates.find((d) => d.rules.some((r) => names.has(r) && (d.dialect === 'squawk' || r === ruleId)))
-    }
-
-    const anchor = (node: PgNode | undefined): Anchor => {
-      const migration = current?.migration ?? reviewed[0]
-      if (!current || !migration) throw new Error('ctx.anchor() needs a migration under review')
-      const start = offsetOf(node)
-      const end = current.statement?.range.end.offset ?? start
-      return { file: migration.path, range: current.parsed.lines.rangeOf(start, Math.max(start, end)), migration, statement: current.statement }
-    }
-
-    const report = (rule: ResolvedRule, descriptor: ReportDescriptor<string>): void => {
-      const capped = descriptor.severity && severityRank[descriptor.severity] < severityRank[rule.severity] ? { severity: descriptor.severity } : {}
-      const at = descriptor.at
-      if (at) {
-        const directive = at.migration && suppressedBy(rule.rule.meta.id, at.migration.path, at.statement)
-        if (directive) {
-          used.add(directive)
-          return
-        }
-        emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, at.file, at.range, {
-          ...(at.migration ? { migration: at.migration.id } : {}),
-          ...(descriptor.fix ? { fix: descriptor.fix } : {}),
-          ...capped,
-        })
-        return
-      }
-      const migration = current?.migration ?? reviewed[0]
-      if (!migration || !current) return
-      const directive = suppressedBy(rule.rule.meta.id, migration.path, current.statement)
-      if (directive) {
-        used.add(directive)
-        return
-      }
-      const statementRange = current.statement?.range
-      const start = descriptor.range?.start ?? offsetOf(descriptor.node)
-      const end = descriptor.range?.end ?? statementRange?.end.offset ?? start
-      emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, migration.path, current.parsed.lines.rangeOf(start, Math.max(start, end)), {
-        migration: migration.id,
-        ...(descriptor.fix ? { fix: descriptor.fix } : {}),
-        ...capped,
-      })
-    }
-
-    const instances = resolved.filter((r) => r.rule.meta.category !== 'engine').map((r) => ({ r, visitors: r.rule.check(context(r)) }))
+    const instances = contexts.map(({ rule, context }) => rule.rule.check(context))
+    type Hook = (arg: any) => void
+    const hooks = (key: 'Statement' | 'Statement:exit' | 'Migration' | 'Change' | 'Change:exit'): Hook[] => instances.map((v) => v[key] as Hook | undefined).filter((h): h is Hook => h !== undefined)
+    const onStatement = hooks('Statement')
+    const onStatementExit = hooks('Statement:exit')
+    const onMigration = hooks('Migration')
     const byKind = new Map<string, Array<(node: PgNode, ancestors: PgNode[]) => void>>()
-    for (const { visitors } of instances) {
-      for (const [kind, fn] of Object.entries(visitors as Visitors)) {
+    for (const visitors of instances) {
+      for (const kind in visitors) {
+        const fn = visitors[kind]
         if (!fn || kind === 'Statement' || kind === 'Statement:exit' || kind === 'Migration' || kind === 'Change' || kind === 'Change:exit') continue
         const list = byKind.get(kind) ?? []
         list.push(fn as (node: PgNode, ancestors: PgNode[]) => void)
         byKind.set(kind, list)
       }
     }
-    const call = (key: 'Statement' | 'Statement:exit' | 'Migration' | 'Change' | 'Change:exit', arg?: unknown): void => {
-      for (const { visitors } of instances) (visitors[key] as ((a: unknown) => void) | undefined)?.(arg)
-    }
     const visit = (kind: string, node: PgNode, ancestors: PgNode[]): void => {
-      for (const fn of byKind.get(kind) ?? []) fn(node, ancestors)
+      const list = byKind.get(kind)
+      if (list) for (const fn of list) fn(node, ancestors)
     }
 
     tracker.startBatch()
     const first = reviewed[0]
-    current = first ? { migration: first, parsed: parse(first), statement: undefined } : undefined
-    call('Change', change)
+    state.current = first ? { migration: first, parsed: parse(first), statement: undefined } : undefined
+    for (const hook of hooks('Change')) hook(change)
     reviewed.forEach((migration, i) => {
       const parsed = parse(migration)
-      current = { migration, parsed, statement: undefined }
+      const current = { migration, parsed, statement: undefined as Statement | undefined }
+      state.current = current
       collectIgnores(parsed)
       tracker.startMigration(i === 0)
-      call('Migration', migration)
+      for (const hook of onMigration) hook(migration)
       for (const statement of withBodies(parsed.statements)) {
         current.statement = statement
         if (statement.syntaxError) {
           emit(ENGINE_RULES.syntaxError, 'syntaxError', { message: statement.syntaxError.message }, migration.path, { start: statement.syntaxError.position, end: statement.range.end }, { migration: migration.id })
         }
-        call('Statement', statement)
+        for (const hook of onStatement) hook(statement)
         if (statement.kind && statement.node) {
           visit(statement.kind, statement.node, [])
           walk(statement.node, [statement.node], visit)
           schema.apply(statement.kind, statement.node, true)
         }
-        call('Statement:exit', statement)
+        for (const hook of onStatementExit) hook(statement)
         tracker.after(migration, statement)
       }
       current.statement = undefined
     })
-    call('Change:exit')
+    for (const hook of hooks('Change:exit')) hook(undefined)
     reportIgnoreProblems()
 
     function collectIgnores(parsed: ParsedMigration): void {

@@ -65,11 +65,14 @@ export class SchemaState {
   private readonly functions = new Map<string, Volatility>()
   /** Tables created or renamed into place by the change: the only ones known not to hold production data. */
   private readonly newTables = new Set<string>()
+  /** Everything flagged as made by the change, so ending a batch resets only those. */
+  private readonly madeInChange = new Set<{ createdInChange: boolean }>()
+  private readonly enumsExtendedInChange = new Set<EnumInfo>()
   readonly extensions = new Set<string>()
 
   table(ref: TableRef | PgNode): TableInfo | undefined {
-    const r = refOf(ref)
-    return this.tables.get(key(r.schema, r.name))
+    // Hot path for rules: read the RangeVar in place rather than through refOf().
+    return 'relname' in ref ? this.tables.get(key(ref.schemaname, ref.relname)) : this.tables.get(key(ref.schema, ref.name))
   }
 
   /** True unless the change itself created the table. */
@@ -104,14 +107,10 @@ export class SchemaState {
   /** Ends a review batch: everything known so far counts as existing for the next one. */
   markAllExisting(): void {
     this.newTables.clear()
-    for (const table of this.tables.values()) {
-      table.createdInChange = false
-      for (const column of table.columns.values()) column.createdInChange = false
-    }
-    for (const type of this.enums.values()) {
-      type.createdInChange = false
-      type.addedInChange.clear()
-    }
+    for (const made of this.madeInChange) made.createdInChange = false
+    this.madeInChange.clear()
+    for (const type of this.enumsExtendedInChange) type.addedInChange.clear()
+    this.enumsExtendedInChange.clear()
   }
 
   /** Applies one parsed statement. `inChange` marks objects created by the change under review. */
@@ -134,13 +133,15 @@ export class SchemaState {
         return this.rename(node)
       case 'CreateEnumStmt': {
         const [schema, name] = qualified(names(node.typeName))
-        this.enums.set(key(schema, name), {
+        const info: EnumInfo = {
           schema: schema ?? DEFAULT_SCHEMA,
           name,
           values: (node.vals ?? []).map((v: PgNode) => v.String?.sval),
           addedInChange: new Set(),
           createdInChange: inChange,
-        })
+        }
+        this.enums.set(key(schema, name), info)
+        if (inChange) this.madeInChange.add(info)
         return
       }
       case 'AlterEnumStmt': {
@@ -150,7 +151,10 @@ export class SchemaState {
         if (node.oldVal) info.values = info.values.map((v) => (v === node.oldVal ? node.newVal : v))
         else if (node.newVal && !info.values.includes(node.newVal)) {
           info.values.push(node.newVal)
-          if (inChange) info.addedInChange.add(node.newVal)
+          if (inChange) {
+            info.addedInChange.add(node.newVal)
+            this.enumsExtendedInChange.add(info)
+          }
         }
         return
       }
@@ -199,7 +203,10 @@ export class SchemaState {
       populated: true,
     }
     this.tables.set(k, info)
-    if (inChange) this.newTables.add(k)
+    if (inChange) {
+      this.newTables.add(k)
+      this.madeInChange.add(info)
+    }
     return info
   }
 
@@ -230,6 +237,7 @@ export class SchemaState {
       generated: false,
       createdInChange: inChange,
     }
+    if (inChange) this.madeInChange.add(column)
     if (['serial', 'bigserial', 'smallserial'].includes(column.type.name)) {
       column.notNull = true
       column.hasDefault = true
