@@ -24,7 +24,7 @@ export default defineRule({
       'Temporary tables, and `CREATE TABLE IF NOT EXISTS` of a table that already exists.',
     ],
     pgDocs: 'datatype-datetime.html',
-    aliases: ['squawk:prefer-timestamptz'],
+    aliases: ['squawk:prefer-timestamp-tz'],
     examples: {
       bad: [{ sql: 'CREATE TABLE "sessions" (\n\t"id" bigint PRIMARY KEY NOT NULL,\n\t"expires_at" timestamp NOT NULL\n);' }],
       good: [{ sql: 'CREATE TABLE "sessions" (\n\t"id" bigint PRIMARY KEY NOT NULL,\n\t"expires_at" timestamp with time zone NOT NULL\n);' }],

@@ -32,11 +32,12 @@ if (!positionals.length) {
   process.exit(2)
 }
 
-const squawkName = new Map<string, string>()
+const squawkNames = new Map<string, string[]>()
 for (const rule of allRules) {
-  for (const alias of rule.meta.aliases ?? []) if (alias.startsWith('squawk:')) squawkName.set(rule.meta.id, alias.slice('squawk:'.length))
+  const names = (rule.meta.aliases ?? []).filter((a) => a.startsWith('squawk:')).map((a) => a.slice('squawk:'.length))
+  if (names.length) squawkNames.set(rule.meta.id, names)
 }
-const shared = new Set(squawkName.values())
+const shared = new Set([...squawkNames.values()].flat())
 
 await loadParser()
 const details: Array<{ rule: string; only: 'dba-review' | 'squawk'; file: string; line: number; message: string }> = []
@@ -47,11 +48,15 @@ for (const dir of positionals) {
   const config = configSchema.parse({ migrations: { dir: '' }, rules: Object.fromEntries(allRules.map((r) => [r.meta.id, r.meta.severity === 'off' ? 'notice' : r.meta.severity])) })
   const set = await findMigrationSet(new FsSource(dir), config)
   const findings = lintChange({ change: compareMigrationSets(null, set, [], config), config, transactionMode: transactionModeFor(set, config), rules: allRules })
-  const ours = new Map<string, string>()
-  for (const f of findings) {
-    const name = squawkName.get(f.ruleId)
-    if (name) ours.set(`${name}\0${f.file}\0${f.range.start.line}`, f.message)
-  }
+  // squawk reports a rule at most once per line; so do we here.
+  const ours = [
+    ...new Map(
+      findings.flatMap((f) => {
+        const names = squawkNames.get(f.ruleId)
+        return names ? [[`${f.ruleId}\0${f.file}\0${f.range.start.line}`, { names, file: f.file, line: f.range.start.line, message: f.message }] as const] : []
+      }),
+    ).values(),
+  ]
   const files = set.migrations.map((m) => path.join(dir, m.path))
   let output = '[]'
   try {
@@ -65,16 +70,21 @@ for (const dir of positionals) {
     if (!shared.has(f.rule_name)) continue
     theirs.set(`${f.rule_name}\0${path.relative(dir, f.file)}\0${f.line + 1}`, f.message)
   }
-  for (const [key, message] of ours) {
-    const [rule, file, line] = key.split('\0') as [string, string, string]
-    if (theirs.has(key)) tally(rule).both++
-    else {
+  const matched = new Set<string>()
+  for (const finding of ours) {
+    const keys = finding.names.map((name) => `${name}\0${finding.file}\0${finding.line}`)
+    const hit = keys.find((k) => theirs.has(k))
+    const rule = hit ? (hit.split('\0')[0] as string) : finding.names.join('|')
+    if (hit) {
+      matched.add(hit)
+      tally(rule).both++
+    } else {
       tally(rule).dbaReview++
-      details.push({ rule, only: 'dba-review', file: path.join(dir, file), line: Number(line), message })
+      details.push({ rule, only: 'dba-review', file: path.join(dir, finding.file), line: finding.line, message: finding.message })
     }
   }
   for (const [key, message] of theirs) {
-    if (ours.has(key)) continue
+    if (matched.has(key)) continue
     const [rule, file, line] = key.split('\0') as [string, string, string]
     tally(rule).squawk++
     details.push({ rule, only: 'squawk', file: path.join(dir, file), line: Number(line), message })
