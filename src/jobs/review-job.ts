@@ -59,6 +59,11 @@ function pullKey(gw: RepoGateway, pull: number): string {
   return `${gw.owner}/${gw.repo}#${pull}`
 }
 
+/** Only CODEOWNERS or config files changed: there is nothing to lint, replay or comment on inline. */
+function nothingToReview(): CachedReview {
+  return { report: null, files: new Map(), patches: new Map(), inlinePublished: true }
+}
+
 function memo<T>(load: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | null = null
   return () => (value ??= load())
@@ -213,15 +218,17 @@ export async function runReviewJob(gw: RepoGateway, job: ReviewJob, deps: JobDep
 
   const needsReview = change.migrationFiles.length + change.schemaFiles.length > 0
   const reviewKey = `${key}:${fingerprint}:${pull.baseSha}`
-  let review = needsReview ? deps.state.review(reviewKey) : { report: null, files: new Map(), patches: new Map(), inlinePublished: true }
-  const fresh = review === undefined || job.force
-  let target: CheckRunRef | 'new' = 'new'
-  if (!fresh) target = (await existingRun()) ?? 'new'
-  else {
+  const cached = needsReview ? deps.state.review(reviewKey) : nothingToReview()
+  let current: CachedReview
+  let target: CheckRunRef | 'new'
+  if (cached && !job.force) {
+    current = cached
+    target = (await existingRun()) ?? 'new'
+  } else {
     target = await gw.createCheckRun(pull.headSha, { status: 'in_progress', title: 'Reviewing the migrations…', summary: 'Linting and replaying the change on PostgreSQL.', externalId: fingerprint })
     deps.state.setCheckRun(`${gw.owner}/${gw.repo}@${pull.headSha}`, { id: target.id, htmlUrl: target.htmlUrl, lastWrite: null, annotated: false })
     try {
-      review = needsReview ? await runLintAndReplay(deps, log, { base: await base(), head, files, paths, config: config.config }) : { report: null, files: new Map(), patches: new Map(), inlinePublished: true }
+      current = needsReview ? await runLintAndReplay(deps, log, { base: await base(), head, files, paths, config: config.config }) : nothingToReview()
     } catch (error) {
       if (deps.isRetryable(error)) throw error
       // The run must not stay in_progress: that blocks the merge without saying why.
@@ -230,9 +237,8 @@ export async function runReviewJob(gw: RepoGateway, job: ReviewJob, deps: JobDep
       await publishCheck(gw, deps, pull.headSha, renderSetupFailureCheck('The review could not run', [message], 'Re-run the review; if it fails again, the app\'s operator needs the logs.'), fingerprint, target)
       return null
     }
-    deps.state.setReview(reviewKey, review)
+    deps.state.setReview(reviewKey, current)
   }
-  const current = review as CachedReview
 
   const gate = await evaluateGate(ctx, {
     config: config.config,
