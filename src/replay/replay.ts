@@ -18,8 +18,8 @@ import type { ScreenPolicy } from './screen.js'
 import { quoteIdent, type ReplayServer } from './server.js'
 import { seedTables } from './seed.js'
 import { startReplayServer } from './start-server.js'
-import { ensureTemplate, type Template } from './template.js'
-import { type Capture, captureRelations, strongest, Tracer } from './trace.js'
+import { ensureTemplate, type Template, templateState } from './template.js'
+import { type Capture, strongest, Tracer } from './trace.js'
 import { Watchdog } from './watchdog.js'
 
 export interface ReplayOptions {
@@ -105,7 +105,8 @@ async function attempt<T>(ctx: Context, options: { rowsFor?: (table: string) => 
     const client = await sandbox.connect()
     const pid = await backendPid(client)
     const data = options.rowsFor ? await seedTables(client, { rowsFor: options.rowsFor, exclude: ctx.exclude, watchdog, pid }) : undefined
-    const tracer = options.trace ? new Tracer(await captureRelations(sandbox.admin)) : undefined
+    const state = options.trace ? await templateState(ctx.server, ctx.template, sandbox.admin) : undefined
+    const tracer = state ? new Tracer(state.capture, state.initial) : undefined
     return await body({ sandbox, client, pid, watchdog, tracer, data })
   } finally {
     await sandbox.dispose()

@@ -81,17 +81,25 @@ function transactionKind(statement: Statement): string | undefined {
   return statement.kind === 'TransactionStmt' ? String(statement.node?.kind) : undefined
 }
 
-/** Runs one statement, counting rows instead of keeping them (a migration's SELECT could return millions). */
-export function execute(client: pg.Client, text: string): Promise<number | null> {
+/**
+ * Runs one statement, counting rows instead of keeping them (a migration's SELECT could return
+ * millions). With `observeSql`, the observation runs in the same round trip, right after the statement
+ * and in its transaction; its own server-side time is reported so that the statement can be timed
+ * without it.
+ */
+export function execute(client: pg.Client, text: string, observeSql?: string): Promise<{ rows: number | null; observation?: Observation }> {
   return new Promise((resolve, reject) => {
-    const config: pg.QueryArrayConfig = { text, rowMode: 'array' }
+    const config: pg.QueryArrayConfig = { text: observeSql ? `${text}\n;\n${observeSql}` : text, rowMode: 'array' }
     const query = new pg.Query(config)
-    // A 'row' listener makes pg stream rows to it instead of accumulating them.
-    query.on('row', () => undefined)
+    // A 'row' listener makes pg stream rows to it instead of accumulating them; the last row of each result is kept.
+    const lastRow = new Map<unknown, unknown[]>()
+    query.on('row', (row, result) => lastRow.set(result, row as unknown as unknown[]))
     query.on('end', (result) => {
       // A multi-statement string ends with one result per statement.
-      const results = result as unknown as pg.QueryResult | pg.QueryResult[]
-      resolve((Array.isArray(results) ? results[results.length - 1] : results)?.rowCount ?? null)
+      const results = ([] as unknown[]).concat(result) as pg.QueryResult[]
+      const statement = results[observeSql ? results.length - 2 : results.length - 1]
+      const observation = observeSql ? (lastRow.get(results[results.length - 1])?.[0] as Observation | undefined) : undefined
+      resolve({ rows: statement?.rowCount ?? null, observation })
     })
     query.on('error', reject)
     client.query(query)
@@ -133,6 +141,7 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
   const transactions: TransactionReport[] = []
   let stop: RunStop | undefined
   let settings = { lockTimeout: '0', statementTimeout: '0' }
+  let backstop = ''
   let open: TransactionReport | undefined
 
   const status = () => client.getTransactionStatus()
@@ -144,6 +153,19 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
       tracer.baseline(rows[0]?.o ?? [])
     }
   }
+  /** BEGIN issued by the runner; with tracing, the scan baseline comes back in the same round trip. */
+  const begin = async (): Promise<void> => {
+    if (!tracer) {
+      await client.query('BEGIN')
+      open = { startAtMs: clock(), endAtMs: clock(), outcome: 'commit' }
+      transactions.push(open)
+      return
+    }
+    const results = (await client.query(`BEGIN; ${tracer.baselineSql()}`)) as unknown as Array<pg.QueryResult<{ o: Array<[number, number]> }>>
+    open = { startAtMs: clock(), endAtMs: clock(), outcome: 'commit' }
+    transactions.push(open)
+    tracer.baseline(results[1]?.rows[0]?.o ?? [])
+  }
   const endTransaction = (atMs: number, outcome: TransactionReport['outcome']): void => {
     if (!open) return
     open.endAtMs = atMs
@@ -151,29 +173,44 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
     open = undefined
     tracer?.endTransaction(atMs)
   }
-  const observe = async (): Promise<Observation | undefined> => {
-    if (!tracer) return undefined
-    const { rows } = await client.query<{ o: Observation }>(tracer.observeSql())
-    const observation = rows[0]?.o as Observation
-    settings = settingsOf(observation, settings)
-    return observation
+  /** Runs a statement inside a transaction, observed in the same round trip unless it cannot matter. */
+  const executeTraced = async (statement: Statement, report: StatementReport, ref: { migration: string; statement: number }) => {
+    const scope = tracer && transactionKind(statement) === undefined ? tracer.scopeFor(statement) : 'skip'
+    const started = clock()
+    report.startAtMs = started
+    const outcome = await watchdog.guard(session.pid, execute(client, statement.text, scope === 'skip' ? undefined : tracer?.observeSql(scope)))
+    const endAtMs = clock()
+    report.ms = endAtMs - started - (outcome.ok ? (outcome.value.observation?.ms ?? 0) : 0)
+    if (outcome.ok) {
+      report.status = 'ok'
+      report.rows = outcome.value.rows
+      const observation = outcome.value.observation
+      if (observation && tracer) {
+        settings = settingsOf(observation.settings, backstop)
+        Object.assign(report, tracer.afterStatement(ref, started, observation))
+      }
+    }
+    return { outcome, endAtMs }
   }
   const engine = async (text: string, values?: unknown[]): Promise<void> => {
+    if (text === 'BEGIN' && status() === 'I') return begin()
     const before = status()
     await client.query(text, values)
     if (before !== 'T' && status() === 'T') await beginTransaction(clock())
     if (before === 'T' && status() === 'I') endTransaction(clock(), 'commit')
-    if (status() === 'T') {
-      const observation = await observe()
-      if (observation) tracer?.absorb(observation)
+    if (status() === 'T' && tracer) {
+      const { rows } = await client.query<{ o: Observation }>(tracer.observeSql('locks'))
+      tracer.absorb(rows[0]?.o as Observation)
     }
   }
 
   if (tracer) {
-    const { rows } = await client.query<{ o: Observation }>(tracer.observeSql(true))
-    const initial = rows[0]?.o as Observation
-    settings = settingsOf(initial, settings)
-    tracer.start(initial)
+    const { rows } = await client.query<{ lock_timeout: string; statement_timeout: string }>(
+      "SELECT pg_catalog.current_setting('lock_timeout') AS lock_timeout, pg_catalog.current_setting('statement_timeout') AS statement_timeout",
+    )
+    const initial = rows[0] as { lock_timeout: string; statement_timeout: string }
+    backstop = initial.statement_timeout
+    settings = settingsOf(initial, backstop)
   }
 
   let pending = plan.migrations.map((_, i) => i)
@@ -225,23 +262,16 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
       report.ms = clock() - report.startAtMs
       if (!outcome.ok) return failed(p, statement, report, outcome, halt)
       report.status = 'ok'
-      report.rows = outcome.value
+      report.rows = outcome.value.rows
       return undefined
     }
 
     if (inTransaction) {
       report.execution = 'transaction'
       report.transaction = transactions.length - 1
-      const outcome = await watchdog.guard(session.pid, execute(client, statement.text))
-      const endAtMs = clock()
-      report.ms = endAtMs - report.startAtMs
+      const { outcome, endAtMs } = await executeTraced(statement, report, ref)
       if (!outcome.ok) return failed(p, statement, report, outcome, halt)
-      report.status = 'ok'
-      report.rows = outcome.value
-      if (status() === 'T') {
-        const observation = await observe()
-        if (observation && tracer) Object.assign(report, tracer.afterStatement(ref, report.startAtMs, observation))
-      } else endTransaction(endAtMs, transactionKind(statement) === 'TRANS_STMT_ROLLBACK' ? 'rollback' : 'commit')
+      if (status() !== 'T') endTransaction(endAtMs, transactionKind(statement) === 'TRANS_STMT_ROLLBACK' ? 'rollback' : 'commit')
       return undefined
     }
 
@@ -272,9 +302,9 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
       if (tracer) report.locks = tracer.recordPolled(ref, seen)
       if (!outcome.ok) return failed(p, statement, report, outcome, halt)
       report.status = 'ok'
-      report.rows = outcome.value
+      report.rows = outcome.value.rows
       if (tracer) {
-        const { rows } = await client.query<{ o: Observation }>(tracer.observeSql(true))
+        const { rows } = await client.query<{ o: Observation }>(tracer.observeSql('all'))
         report.effects = tracer.effectsAfterConcurrent(rows[0]?.o as Observation)
       }
       return undefined
@@ -283,21 +313,14 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
     // Autocommit: the statement is its own transaction. Wrapping it in BEGIN/COMMIT changes nothing
     // for PostgreSQL and lets the session observe itself before the commit releases its locks.
     report.execution = 'autocommit'
-    await client.query('BEGIN')
-    await beginTransaction(clock())
+    await begin()
     report.transaction = transactions.length - 1
-    report.startAtMs = clock()
-    const outcome = await watchdog.guard(session.pid, execute(client, statement.text))
-    report.ms = clock() - report.startAtMs
+    const { outcome } = await executeTraced(statement, report, ref)
     if (!outcome.ok) {
       await client.query('ROLLBACK').catch(() => undefined)
       endTransaction(clock(), 'rollback')
       return failed(p, statement, report, outcome, halt)
     }
-    report.status = 'ok'
-    report.rows = outcome.value
-    const observation = await observe()
-    if (observation && tracer) Object.assign(report, tracer.afterStatement(ref, report.startAtMs, observation))
     await client.query('COMMIT')
     endTransaction(clock(), 'autocommit')
     return undefined
@@ -384,14 +407,9 @@ function failed(
   return halt({ error: statementError })
 }
 
-function settingsOf(observation: Observation, previous: { lockTimeout: string; statementTimeout: string }): { lockTimeout: string; statementTimeout: string } {
-  const lock = observation.settings?.lock_timeout
-  const statement = observation.settings?.statement_timeout
-  return {
-    lockTimeout: lock?.[0] ?? previous.lockTimeout,
-    // The role-level value is the replay's own backstop, not something the migration set.
-    statementTimeout: statement ? (statement[1] === 'user' ? '0' : statement[0]) : previous.statementTimeout,
-  }
+/** `backstop`: the session's statement_timeout before the migration ran, the replay's own limit, not the migration's. */
+function settingsOf(observed: { lock_timeout: string; statement_timeout: string }, backstop: string): { lockTimeout: string; statementTimeout: string } {
+  return { lockTimeout: observed.lock_timeout, statementTimeout: observed.statement_timeout === backstop ? '0' : observed.statement_timeout }
 }
 
 /** With CASCADE, every extension the approved ones require must be approved too. */

@@ -6,11 +6,11 @@ import { type RunResult, runMigrations } from './run.js'
 import { armRole, backendPid, dropRole, ENGINE_PREFIX, randomName, type SandboxLimits } from './sandbox.js'
 import type { ScreenPolicy } from './screen.js'
 import { openClient, quoteIdent, type ReplayServer } from './server.js'
-import { installTraceHelpers } from './trace.js'
+import { type Capture, captureTemplate, installTraceHelpers, type Observation } from './trace.js'
 import { Watchdog } from './watchdog.js'
 
 /** Bump when what a template contains changes (helpers, apply semantics): old templates are then never reused. */
-const TEMPLATE_FORMAT = 3
+const TEMPLATE_FORMAT = 6
 
 export interface BaseSpec {
   /** The base branch's migrations in application order (empty: the change starts from an empty database). */
@@ -125,4 +125,22 @@ async function findOrBuild(server: ReplayServer, spec: BaseSpec, key: string): P
     await server.dropDatabase(scratch).catch(() => undefined)
     throw error
   }
+}
+
+const states = new WeakMap<ReplayServer, Map<string, Promise<{ capture: Capture; initial: Observation }>>>()
+
+/**
+ * The template's relations and their state before any change, read through `admin` (a session in a
+ * clone) the first time and remembered for the server's lifetime: every clone starts from the same.
+ */
+export function templateState(server: ReplayServer, template: Template, admin: pg.Client): Promise<{ capture: Capture; initial: Observation }> {
+  let known = states.get(server)
+  if (!known) states.set(server, (known = new Map()))
+  let state = known.get(template.database)
+  if (!state) {
+    state = captureTemplate(admin)
+    known.set(template.database, state)
+    state.catch(() => known.delete(template.database))
+  }
+  return state
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import type { PgNode, Statement } from '../sql/parse.js'
 import type { EffectReport, LockMode, LockReport, RelationKind } from './report.js'
 
 /** Schema of the engine's helpers inside replay databases; owned by admin, usable (not writable) by the sandbox. */
@@ -8,41 +9,50 @@ export const HELPER_SCHEMA = '_dba_review'
 const FIRST_NORMAL_OID = 16384
 
 /**
- * `observe(max_oid, everything)` reads, inside the migration's own session and transaction (where
+ * `observe(max_oid, scope)` reads, inside the migration's own session and transaction (where
  * uncommitted catalog changes are visible), the relation locks it holds on pre-existing relations
- * (OID ≤ max_oid) and, for the tables among them (or all pre-existing tables when `everything`),
- * relfilenodes (of the tables and their indexes), constraints, columns, sequential scans in this
- * transaction and new indexes. The fixed search_path keeps objects the migration creates from
- * shadowing the catalogs; plpgsql caches the plans, so a call costs a fraction of a millisecond.
+ * (OID ≤ max_oid), the sequential scans counted for them and the timeouts in force; and relfilenodes
+ * (of tables and their indexes), constraints, columns and new indexes — with scope `ddl` for the tables
+ * it holds a DDL-strength lock on (only under those can a table be rewritten, validated or indexed),
+ * with `all` for every pre-existing table, with `locks` for none. The fixed search_path keeps objects
+ * the migration creates from shadowing the catalogs; plpgsql caches the plans.
  */
 const OBSERVE_FUNCTION = `
-CREATE FUNCTION ${HELPER_SCHEMA}.observe(max_oid oid, everything boolean) RETURNS json
+CREATE FUNCTION ${HELPER_SCHEMA}.observe(max_oid oid, scope text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-  subject oid[];
+  started timestamptz := clock_timestamp();
+  observed jsonb;
+  held oid[];
+  modes text[];
+  ddl oid[];
 BEGIN
-  IF everything THEN
-    SELECT coalesce(array_agg(c.oid), '{}') INTO subject FROM pg_class c
+  SELECT coalesce(array_agg(l.relation), '{}'), coalesce(array_agg(l.mode), '{}') INTO held, modes FROM pg_locks l
+   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation BETWEEN ${FIRST_NORMAL_OID} AND max_oid;
+  IF scope = 'all' THEN
+    SELECT coalesce(array_agg(c.oid), '{}') INTO ddl FROM pg_class c
      WHERE c.oid BETWEEN ${FIRST_NORMAL_OID} AND max_oid AND c.relkind IN ('r', 'p', 'm');
+  ELSIF scope = 'ddl' THEN
+    SELECT coalesce(array_agg(DISTINCT h.o), '{}') INTO ddl FROM unnest(held, modes) AS h(o, m)
+     WHERE h.m NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock');
   ELSE
-    SELECT coalesce(array_agg(DISTINCT l.relation), '{}') INTO subject FROM pg_locks l
-     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation BETWEEN ${FIRST_NORMAL_OID} AND max_oid;
+    ddl := '{}';
   END IF;
-  RETURN json_build_object(
-    'locks', (SELECT coalesce(json_agg(json_build_array(l.relation::int8, l.mode)), '[]') FROM pg_locks l
-               WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation BETWEEN ${FIRST_NORMAL_OID} AND max_oid),
+  observed := jsonb_build_object(
+    'locks', (SELECT coalesce(json_agg(json_build_array(h.o::int8, h.m)), '[]') FROM unnest(held, modes) AS h(o, m)),
+    'scans', (SELECT coalesce(json_agg(json_build_array(s.o::int8, pg_stat_get_xact_numscans(s.o))), '[]') FROM (SELECT DISTINCT o FROM unnest(held) AS o) AS s),
     'files', (SELECT coalesce(json_agg(json_build_array(c.oid::int8, c.relfilenode::int8)), '[]') FROM pg_class c
-               WHERE c.oid <= max_oid AND (c.oid = ANY (subject) OR c.oid IN (SELECT i.indexrelid FROM pg_index i WHERE i.indrelid = ANY (subject)))),
+               WHERE c.oid <= max_oid AND (c.oid = ANY (ddl) OR c.oid IN (SELECT i.indexrelid FROM pg_index i WHERE i.indrelid = ANY (ddl)))),
     'constraints', (SELECT coalesce(json_agg(json_build_array(k.oid::int8, k.conrelid::int8, k.conname, k.convalidated)), '[]') FROM pg_constraint k
-               WHERE k.conrelid = ANY (subject)),
+               WHERE k.conrelid = ANY (ddl)),
     'columns', (SELECT coalesce(json_agg(json_build_array(a.attrelid::int8, a.attnum, a.attname, a.attnotnull, a.atttypid::int8, a.atttypmod)), '[]') FROM pg_attribute a
-               WHERE a.attrelid = ANY (subject) AND a.attnum > 0 AND NOT a.attisdropped),
-    'scans', (SELECT coalesce(json_agg(json_build_array(s.o::int8, pg_stat_get_xact_numscans(s.o))), '[]') FROM unnest(subject) AS s(o)),
+               WHERE a.attrelid = ANY (ddl) AND a.attnum > 0 AND NOT a.attisdropped),
     'indexes', (SELECT coalesce(json_agg(json_build_array(i.indexrelid::int8, i.indrelid::int8)), '[]') FROM pg_index i
-               WHERE i.indrelid = ANY (subject) AND i.indexrelid > max_oid),
-    'settings', (SELECT json_object_agg(s.name, json_build_array(current_setting(s.name), s.source)) FROM pg_settings s
-               WHERE s.name IN ('lock_timeout', 'statement_timeout'))
+               WHERE i.indrelid = ANY (ddl) AND i.indexrelid > max_oid),
+    'settings', json_build_object('lock_timeout', current_setting('lock_timeout'), 'statement_timeout', current_setting('statement_timeout'))
   );
+  -- Its own duration, so that a statement observed in the same round trip is timed without it.
+  RETURN observed || jsonb_build_object('ms', extract(epoch FROM clock_timestamp() - started) * 1000);
 END
 $fn$`
 
@@ -55,8 +65,10 @@ $fn$`
 const SCANS_FUNCTION = `
 CREATE FUNCTION ${HELPER_SCHEMA}.scans(max_oid oid) RETURNS json
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT coalesce(json_agg(json_build_array(c.oid::int8, pg_stat_get_xact_numscans(c.oid))), '[]') FROM pg_class c
-   WHERE c.oid BETWEEN ${FIRST_NORMAL_OID} AND max_oid AND c.relkind IN ('r', 'p', 'm')
+  SELECT coalesce(json_agg(json_build_array(s.oid::int8, s.n)), '[]') FROM (
+    SELECT c.oid, pg_stat_get_xact_numscans(c.oid) AS n FROM pg_class c
+     WHERE c.oid BETWEEN ${FIRST_NORMAL_OID} AND max_oid AND c.relkind IN ('r', 'p', 'm')) AS s
+   WHERE s.n > 0
 $fn$`
 
 /** Installs the helpers as admin (in templates, so every clone has them). */
@@ -75,7 +87,9 @@ export interface Observation {
   columns: Array<[number, number, string, boolean, number, number]>
   scans: Array<[number, number]>
   indexes: Array<[number, number]>
-  settings: Record<string, [string, string]>
+  settings: { lock_timeout: string; statement_timeout: string }
+  /** How long the observation itself took, server side. */
+  ms: number
 }
 
 export interface Relation {
@@ -134,7 +148,7 @@ export interface Capture {
   maxConstraintOid: number
 }
 
-export async function captureRelations(client: pg.Client): Promise<Capture> {
+async function captureRelations(client: pg.Client): Promise<Capture> {
   // OIDs go up to 2^32: int8 keeps them exact (and pg returns int8 as text).
   const { rows } = await client.query<{ oid: string; relkind: string; schema: string; name: string; owner: string | null }>(`
     SELECT c.oid::int8 AS oid, c.relkind::text AS relkind, n.nspname AS schema, c.relname AS name,
@@ -157,6 +171,55 @@ export async function captureRelations(client: pg.Client): Promise<Capture> {
   return { relations, maxOid: Number(max.rows[0]?.max ?? FIRST_NORMAL_OID), maxConstraintOid: Number(max.rows[0]?.constraints ?? 0) }
 }
 
+/** How much to read after a statement: nothing, locks and scans only, or also the catalog state of DDL-locked tables. */
+export type ObservationScope = 'skip' | 'locks' | 'ddl' | 'all'
+
+function observeSql(capture: Capture, scope: Exclude<ObservationScope, 'skip'>): string {
+  return `SELECT ${HELPER_SCHEMA}.observe(${capture.maxOid}, '${scope}') AS o`
+}
+
+/**
+ * The relations of a database and their state, read once per template: every clone of it starts with
+ * the same OIDs, relfilenodes, constraints and columns (seeding rows changes none of them).
+ */
+export async function captureTemplate(admin: pg.Client): Promise<{ capture: Capture; initial: Observation }> {
+  const capture = await captureRelations(admin)
+  const { rows } = await admin.query<{ o: Observation }>(observeSql(capture, 'all'))
+  return { capture, initial: rows[0]?.o as Observation }
+}
+
+/** Statement kinds that create objects and run no code over existing rows. */
+const CREATING_KINDS = new Set(['CreateStmt', 'IndexStmt', 'CreateEnumStmt', 'CompositeTypeStmt', 'CreateDomainStmt', 'CreateSeqStmt', 'CreateSchemaStmt', 'AlterTableStmt', 'CommentStmt'])
+/**
+ * DDL that can lock pre-existing tables but neither rewrites, validates nor indexes them, nor changes
+ * the columns and constraints the tracer compares, and runs no user code.
+ */
+const LOCKS_ONLY_KINDS = new Set([
+  'CreateStmt',
+  'RenameStmt',
+  'DropStmt',
+  'CommentStmt',
+  'GrantStmt',
+  'VariableSetStmt',
+  'TransactionStmt',
+  'CreateEnumStmt',
+  'AlterEnumStmt',
+  'CreateFunctionStmt',
+  'CreateTrigStmt',
+  'ViewStmt',
+  'CreateSeqStmt',
+  'AlterSeqStmt',
+  'CreateSchemaStmt',
+  'CreateDomainStmt',
+  'CompositeTypeStmt',
+  'LockStmt',
+  'CreatePolicyStmt',
+  'AlterPolicyStmt',
+  'AlterOwnerStmt',
+  'AlterDefaultPrivilegesStmt',
+  'AlterObjectSchemaStmt',
+])
+
 export interface StatementRef {
   migration: string
   statement: number
@@ -178,16 +241,25 @@ export class Tracer {
   private readonly scans = new Map<number, number>()
   private readonly builtIndexes = new Set<number>()
 
-  constructor(readonly capture: Capture) {}
+  private readonly names = new Set<string>()
+  private readonly bareNames = new Set<string>()
+  private namesUncertain = false
 
-  /** The call that observes the current session (inside its transaction). */
-  observeSql(everything = false): string {
-    return `SELECT ${HELPER_SCHEMA}.observe(${this.capture.maxOid}, ${everything}) AS o`
+  /** `initial`: every pre-existing table's state before the change (scope `all`, outside a transaction). */
+  constructor(
+    readonly capture: Capture,
+    initial: Observation,
+  ) {
+    this.absorbState(initial)
+    for (const relation of capture.relations.values()) {
+      this.names.add(relation.name)
+      this.bareNames.add(relation.name.slice(relation.name.indexOf('.') + 1))
+    }
   }
 
-  /** Records the state before the change (outside any transaction). */
-  start(initial: Observation): void {
-    this.absorbState(initial)
+  /** The call that observes the current session (inside its transaction). */
+  observeSql(scope: Exclude<ObservationScope, 'skip'>): string {
+    return observeSql(this.capture, scope)
   }
 
   /** The call that reads the scan counters at the start of a transaction. */
@@ -195,10 +267,41 @@ export class Tracer {
     return `SELECT ${HELPER_SCHEMA}.scans(${this.capture.maxOid}) AS o`
   }
 
-  /** A transaction started: later scan counts in it are relative to these. */
+  /** A transaction started: later scan counts in it are relative to these (absent: zero). */
   baseline(scans: Array<[number, number]>): void {
     this.scans.clear()
     for (const [oid, count] of scans) this.scans.set(oid, count)
+  }
+
+  /**
+   * What to observe after a statement. `skip`: it only creates objects (or alters new ones) and names no
+   * relation that existed before the change — not even by an unqualified name a search_path could
+   * resolve to one — so it cannot lock, rewrite or scan a pre-existing table. `locks`: DDL that may lock
+   * pre-existing tables but cannot rewrite, validate or index them, and runs no user code. `ddl`:
+   * everything else (ALTER TABLE, CREATE INDEX, DML, DO blocks, function calls…).
+   */
+  scopeFor(statement: Statement): Exclude<ObservationScope, 'all'> {
+    const kind = statement.kind ?? ''
+    if (!statement.node) return 'ddl'
+    const scope = LOCKS_ONLY_KINDS.has(kind) ? 'locks' : 'ddl'
+    // After anything but creation (a rename, a DO block, a function call) a new name may be an old table.
+    if (!CREATING_KINDS.has(kind)) {
+      if (kind !== 'VariableSetStmt' && kind !== 'TransactionStmt') this.namesUncertain = true
+      return scope
+    }
+    if (this.namesUncertain) return scope
+    let touches = false
+    const visit = (value: unknown): void => {
+      if (touches || !value || typeof value !== 'object') return
+      if (Array.isArray(value)) return value.forEach(visit)
+      const node = value as PgNode
+      if (typeof node.relname === 'string') {
+        touches = typeof node.schemaname === 'string' ? this.names.has(`${node.schemaname}.${node.relname}`) : this.bareNames.has(node.relname)
+      }
+      Object.values(node).forEach(visit)
+    }
+    visit(statement.node)
+    return touches ? scope : 'skip'
   }
 
   relationName(oid: number): string {

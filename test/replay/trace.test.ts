@@ -145,6 +145,14 @@ describe('tracing locks, rewrites and scans on PostgreSQL 16', () => {
     expect(report.locks.map((l) => l.relation).filter((r) => r.includes('people'))).toEqual([])
   })
 
+  it('sees the lock a new table\'s foreign key takes on an existing table, and none for a table on its own', async () => {
+    const report = await replay('CREATE TABLE "notes" ("id" integer PRIMARY KEY);', 'CREATE TABLE "likes" ("user_id" integer REFERENCES "users" ("id"));', 'CREATE INDEX "notes_id" ON "notes" ("id");')
+    expect(locksOf(statement(report, 0))).toEqual([])
+    expect(locksOf(statement(report, 1)).sort()).toEqual(['public.users ACCESS SHARE', 'public.users SHARE ROW EXCLUSIVE'])
+    expect(locksOf(statement(report, 2))).toEqual([])
+    expect(report.locks.filter((l) => l.dangerous).map((l) => `${l.relation} ${l.mode} ${l.statement}`)).toEqual(['public.users SHARE ROW EXCLUSIVE 1'])
+  })
+
   it('locks partitions along with their parent', async () => {
     const report = await replay('ALTER TABLE "events" ADD COLUMN "kind" text;')
     expect(locksOf(statement(report, 0))).toEqual(expect.arrayContaining(['public.events ACCESS EXCLUSIVE', 'public.events_2024 ACCESS EXCLUSIVE', 'public.events_2025 ACCESS EXCLUSIVE']))
