@@ -100,6 +100,11 @@ export const REPLAY_RULES = {
 
 export type ReplayRuleId = keyof typeof REPLAY_RULES
 
+export function renderReplayMessage(ruleId: ReplayRuleId, messageId: string, data: Record<string, string | number>): string {
+  const rule: ReplayRule = REPLAY_RULES[ruleId]
+  return renderMessage(rule.messages[messageId] ?? messageId, data)
+}
+
 /** Builds replay findings, honouring `config.rules` severities (`off` drops them). */
 export class FindingSink {
   readonly findings: Finding[] = []
@@ -111,7 +116,6 @@ export class FindingSink {
     const setting = this.config.rules[ruleId]
     const severity = (typeof setting === 'string' ? setting : setting?.severity) ?? rule.severity
     if (severity === 'off') return
-    const template = rule.messages[messageId] ?? messageId
-    this.findings.push({ ruleId, messageId, severity, message: renderMessage(template, data), help: rule.help, file: place.file, range: place.range, migration: place.migration, source: 'replay' })
+    this.findings.push({ ruleId, messageId, severity, message: renderReplayMessage(ruleId, messageId, data), help: rule.help, file: place.file, range: place.range, migration: place.migration, source: 'replay' })
   }
 }

@@ -8,7 +8,7 @@ import { LineIndex, type SourceRange } from '../sql/source.js'
 import { type CatalogSchema, findUnindexedForeignKeys, readCatalog } from './catalog.js'
 import { compareWithSnapshot } from './drift.js'
 import { buildEstimates, type Measurement } from './estimate.js'
-import { FindingSink } from './findings.js'
+import { FindingSink, renderReplayMessage } from './findings.js'
 import { runLockQueue } from './lock-queue.js'
 import { MAX_PROBED_TABLES, type ProbedTable, startTrafficProbe } from './probe.js'
 import type { DataReport, LockMode, LockReport, ReplayLimits, ReplayReport, StatementReport, TrafficReport, UnindexedForeignKey } from './report.js'
@@ -496,7 +496,7 @@ function baseFailure(report: ReplayReport, sink: FindingSink, run: RunResult, mi
   const stop = run.stop as RunStop
   const migration = migrations[stop.migration] as Migration
   const statement = run.migrations[stop.migration]?.statements[stop.statement]
-  const message = stop.error?.message ?? stop.refusal?.messageId ?? 'refused'
+  const message = stop.refusal ? renderReplayMessage('sandbox-violation', stop.refusal.messageId, stop.refusal.data) : (stop.error?.message ?? '')
   report.error = `The base migration ${migration.path} does not apply: ${message}`
   sink.add(
     'replay-error',

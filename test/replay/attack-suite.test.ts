@@ -165,6 +165,14 @@ describe('replay sandbox attack suite', () => {
     expect(await leftovers(server)).toEqual({ databases: [], roles: [], sessions: [] })
   })
 
+  it('screens the base migrations too: a hostile base stops the replay before the change', async () => {
+    const report = await replayChange(drizzleChange([`COPY (SELECT 1) TO PROGRAM 'touch ${marker('base')}';`], ['CREATE TABLE "x" ("id" integer);']), configSchema.parse({ replay: LIMITS }), { server })
+    expect(report.status).toBe('error')
+    expect(report.findings).toMatchObject([{ ruleId: 'replay-error', messageId: 'base', file: 'drizzle/0000_base.sql', message: expect.stringContaining('COPY … PROGRAM runs a shell command') }])
+    expect(existsSync(marker('base'))).toBe(false)
+    expect(await leftovers(server)).toEqual({ databases: [], roles: [], sessions: [] })
+  })
+
   it('lets an ordinary migration through, creating approved extensions on its behalf', async () => {
     const sql = [
       'CREATE EXTENSION IF NOT EXISTS pgcrypto;',
