@@ -14,6 +14,7 @@ import type { BackendKind } from './server.js'
  * positions (1-based line/column, 0-based UTF-16 offset) in the migration's file.
  */
 export interface ReplayReport {
+  /** Format version; changes that break readers bump it. */
   version: 1
   /** When the replay started (ISO 8601). */
   startedAt: string
@@ -26,7 +27,9 @@ export interface ReplayReport {
   status: 'passed' | 'failed' | 'refused' | 'error'
   /** Why the replay could not run, when `status` is `error`. */
   error?: string
+  /** The PostgreSQL the change was replayed on. */
   server: {
+    /** `embedded`, `docker` or `url`. */
     backend: BackendKind
     /** `server_version`, e.g. `16.4`. */
     version: string
@@ -45,6 +48,7 @@ export interface ReplayReport {
   transactions: TransactionReport[]
   /** Every lock on a pre-existing relation, flat and in acquisition order: the gantt's rows. */
   locks: LockReport[]
+  /** Sums over the change. */
   totals: Totals
   /** What application queries experienced while the change ran (`replay.probe`). */
   traffic?: TrafficReport
@@ -72,10 +76,15 @@ export interface ReplayReport {
 }
 
 export interface ReplayLimits {
+  /** One statement may run this long before the sandbox cancels it. */
   statementTimeoutMs: number
+  /** The whole replay (setup, change, experiments) must end by then. */
   deadlineMs: number
+  /** `temp_file_limit` of the sandbox role (sorts and hashes spilling to disk). */
   tempFileLimitKb: number
+  /** Largest size the replay database may grow to. */
   maxDatabaseBytes: number
+  /** Largest synthetic table, and largest set-returning call a migration may make. */
   maxRows: number
 }
 
@@ -93,10 +102,12 @@ export interface BaseReport {
 export interface DataReport {
   /** Per pre-existing table: rows inserted before the change, or why none could be. */
   tables: Array<{ relation: string; rows: number; error?: string }>
+  /** Time spent seeding. */
   ms: number
 }
 
 export interface MigrationReport {
+  /** The migration's id (drizzle: the journal tag). */
   id: string
   /** Repository-relative path of the SQL file. */
   path: string
@@ -111,6 +122,7 @@ export interface MigrationReport {
   startAtMs?: number
   /** Wall time of this migration's statements. */
   ms: number
+  /** Every statement of the file, in order, run or not. */
   statements: StatementReport[]
   /** The `__drizzle_migrations` row the runner inserted after the file, as drizzle-orm writes it. */
   bookkeeping?: { hash: string; createdAt: number }
@@ -119,6 +131,7 @@ export interface MigrationReport {
 export interface StatementReport {
   /** 0-based index among the migration's statements. */
   index: number
+  /** Where the statement is in its file. */
   range: SourceRange
   /** libpg-query node kind (`AlterTableStmt`…); null when PostgreSQL's grammar rejects the statement. */
   kind: string | null
@@ -138,6 +151,7 @@ export interface StatementReport {
   execution: 'transaction' | 'autocommit' | 'concurrent'
   /** Index into `ReplayReport.transactions` of the transaction it ran in. */
   transaction?: number
+  /** When it started (absent when it did not run). */
   startAtMs?: number
   /** Wall time, client side (includes one local round trip). */
   ms?: number
@@ -151,6 +165,7 @@ export interface StatementReport {
   locks: LockReport[]
   /** Rewrites, full scans and index builds of pre-existing relations. */
   effects: EffectReport[]
+  /** Why it failed or was refused. */
   error?: StatementError
 }
 
@@ -169,25 +184,31 @@ export type RelationKind = 'table' | 'partitioned table' | 'index' | 'partitione
 export interface LockReport {
   /** `schema.name` before the change. */
   relation: string
+  /** What the relation is (the gantt may show tables only). */
   relationKind: RelationKind
   /** For an index: its table. */
   table?: string
+  /** The lock mode, as PostgreSQL's documentation names it. */
   mode: LockMode
   /** SHARE or stronger: blocks writes (ACCESS EXCLUSIVE also reads) while held. */
   dangerous: boolean
   /** Migration id and statement index that acquired it. */
   migration: string
   statement: number
+  /** When the acquiring statement started (the gantt bar's start). */
   acquiredAtMs: number
   /** When the transaction holding it ended (or, for a concurrent statement, when it was last seen). */
   releasedAtMs: number
+  /** `releasedAtMs - acquiredAtMs`. */
   heldMs: number
   /** Time spent waiting for it before it was granted (observed for concurrent statements only). */
   waitedMs?: number
 }
 
 export interface EffectReport {
+  /** `schema.name` before the change. */
   relation: string
+  /** What the relation is: a rewritten index is reported as its own effect. */
   relationKind: RelationKind
   /**
    * - `rewrite`: the relation's file was replaced (relfilenode changed): every row copied, indexes rebuilt.
@@ -200,8 +221,11 @@ export interface EffectReport {
 }
 
 export interface StatementError {
+  /** PostgreSQL's SQLSTATE (empty when the sandbox refused the statement before sending it). */
   sqlstate: string
+  /** PostgreSQL's message, or the sandbox's reason. */
   message: string
+  /** PostgreSQL's DETAIL and HINT, when it gave them. */
   detail?: string
   hint?: string
   /** Where PostgreSQL points in the file, when it points somewhere. */
@@ -214,6 +238,7 @@ export interface StatementError {
 }
 
 export interface TransactionReport {
+  /** When it began and ended (commit or rollback). */
   startAtMs: number
   endAtMs: number
   /** `commit`, `rollback` (after an error or refusal), or `autocommit` (a statement in its own transaction). */
@@ -223,10 +248,13 @@ export interface TransactionReport {
 export interface Totals {
   /** Wall time of the change, first statement to last commit. */
   ms: number
+  /** Statements in the change's migrations. */
   statements: number
   /** Statements that ran (ok or error). */
   executed: number
+  /** Rewrites of pre-existing tables and indexes. */
   rewrites: number
+  /** Full scans and index builds of pre-existing tables. */
   scans: number
   /** Longest time any dangerous lock on a pre-existing relation was held. */
   maxDangerousLockMs: number
@@ -251,6 +279,7 @@ export interface TrafficReport {
    * (what INSERT/UPDATE/DELETE take: ROW EXCLUSIVE), each from its own session at a steady rate.
    */
   tables: Array<{ relation: string; reads: ProbeStats; writes: ProbeStats }>
+  /** All tables together. */
   reads: ProbeStats
   writes: ProbeStats
   /** Tables touched but not probed (the probe covers at most 16 tables). */
@@ -267,10 +296,12 @@ export interface LockQueueRun {
 }
 
 export interface LockQueueReport {
+  /** The table the experiment held open. */
   relation: string
   /** The first statement whose lock conflicts with readers. */
   migration: string
   statement: number
+  /** The lock it needs. */
   mode: LockMode
   /** How long the idle transaction held ACCESS SHARE on the relation. */
   holdMs: number
@@ -287,6 +318,7 @@ export interface EstimatesReport {
   sizes: [number, number]
   /** Production row counts used, by relation. */
   productionRows: Record<string, number>
+  /** Per statement of the change that ran. */
   statements: Array<{
     migration: string
     statement: number
@@ -301,12 +333,14 @@ export interface EstimatesReport {
   }>
   /** Estimated hold time of each dangerous lock at production size. */
   locks: Array<{ relation: string; mode: LockMode; migration: string; statement: number; estimatedHeldMs: number }>
+  /** Sum of the statements' estimates. */
   estimatedTotalMs: number
 }
 
 export interface DriftReport {
   /** The snapshot compared with (repository-relative path). */
   snapshot: string
+  /** Empty: the replayed schema is what the snapshot describes. */
   differences: DriftDifference[]
 }
 
@@ -323,8 +357,11 @@ export interface DriftDifference {
 }
 
 export interface UnindexedForeignKey {
+  /** Constraint name. */
   constraint: string
+  /** Referencing table and its columns, `schema.name`. */
   table: string
   columns: string[]
+  /** Referenced table, `schema.name`. */
   references: string
 }
