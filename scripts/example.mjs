@@ -7,7 +7,15 @@ import { fileURLToPath } from 'node:url'
 import { makeExampleRepo } from '../examples/drizzle-app/make-repo.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const npm = (...args) => execFileSync('npm', args, { cwd: root, stdio: 'inherit' })
+const npm = (...args) => {
+  try {
+    execFileSync('npm', args, { cwd: root, stdio: 'inherit' })
+  } catch {
+    // npm has already printed what went wrong.
+    console.error(`example: \`npm ${args.join(' ')}\` failed`)
+    process.exit(2)
+  }
+}
 
 if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) npm('ci', '--no-audit', '--no-fund')
 npm('run', '--silent', 'build')
