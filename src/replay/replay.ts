@@ -1,17 +1,28 @@
+import type pg from 'pg'
 import type { Config } from '../config/schema.js'
 import type { TableStats } from '../lint/engine.js'
 import { transactionModeFor } from '../migrations/compare-migrations.js'
 import type { FileSource } from '../migrations/file-source.js'
-import type { Migration, MigrationChange, TransactionMode } from '../migrations/types.js'
+import type { MigrationChange, TransactionMode } from '../migrations/types.js'
 import { loadParser, type ParsedMigration, parseMigration, type PgNode } from '../sql/parse.js'
-import { LineIndex, type SourceRange } from '../sql/source.js'
+import {
+  baseFailure,
+  driftFindings,
+  estimateFindings,
+  FILE_START,
+  foreignKeyFindings,
+  lockQueueFindings,
+  measuredFindings,
+  type Snapshot,
+  stopFindings,
+  trafficFindings,
+} from './build-findings.js'
 import { type CatalogSchema, findUnindexedForeignKeys, readCatalog } from './catalog.js'
-import { compareWithSnapshot } from './drift.js'
 import { buildEstimates, type Measurement } from './estimate.js'
-import { FindingSink, renderReplayMessage } from './findings.js'
+import { FindingSink } from './findings.js'
 import { runLockQueue } from './lock-queue.js'
 import { MAX_PROBED_TABLES, type ProbedTable, startTrafficProbe } from './probe.js'
-import type { DataReport, LockMode, LockReport, ReplayLimits, ReplayReport, StatementReport, TrafficReport, UnindexedForeignKey } from './report.js'
+import type { DataReport, ReplayLimits, ReplayReport, UnindexedForeignKey } from './report.js'
 import { type RunPlan, type RunResult, type RunStop, runMigrations } from './run.js'
 import { backendPid, Sandbox, type SandboxLimits } from './sandbox.js'
 import type { ScreenPolicy } from './screen.js'
@@ -19,7 +30,7 @@ import { quoteIdent, type ReplayServer } from './server.js'
 import { seedTables } from './seed.js'
 import { startReplayServer } from './start-server.js'
 import { ensureTemplate, type Template, templateState } from './template.js'
-import { type Capture, strongest, Tracer } from './trace.js'
+import { type Capture, Tracer } from './trace.js'
 import { Watchdog } from './watchdog.js'
 
 export interface ReplayOptions {
@@ -41,10 +52,7 @@ export interface ReplayOptions {
   tempDir?: string
 }
 
-const FILE_START: SourceRange = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } }
 const DEFAULT_ESTIMATE_SIZES: [number, number] = [1_000, 10_000]
-/** Drift findings beyond this many are summarised in one (the report lists them all). */
-const MAX_DRIFT_FINDINGS = 20
 
 export function limitsOf(config: Config): ReplayLimits & SandboxLimits {
   const { statementTimeoutMs, deadlineMs, tempFileLimitKb, maxDatabaseBytes, maxRows } = config.replay
@@ -66,15 +74,6 @@ function drizzleTable(change: MigrationChange, mode: TransactionMode, config: Co
   return rest.length ? { schema: schema as string, table: rest.join('.') } : { schema: 'drizzle', table: schema as string }
 }
 
-/** Where a statement-level finding points: the refused node when there is one, else the statement. */
-function statementPlace(parsed: ParsedMigration, index: number, location?: number): { file: string; range: SourceRange; migration: string } {
-  const statement = parsed.statements[index]
-  const place = { file: parsed.migration.path, migration: parsed.migration.id }
-  if (!statement) return { ...place, range: FILE_START }
-  if (location === undefined) return { ...place, range: statement.range }
-  return { ...place, range: parsed.lines.rangeOf(parsed.fileOffset(statement, location), statement.range.end.offset) }
-}
-
 /** Everything one replay shares between its attempts (the main run and the experiments). */
 interface Context {
   server: ReplayServer
@@ -91,7 +90,7 @@ interface Context {
 /** One sandbox, its migration session and guards: the unit every run happens in. */
 interface Attempt {
   sandbox: Sandbox
-  client: import('pg').Client
+  client: pg.Client
   pid: number
   watchdog: Watchdog
   tracer?: Tracer
@@ -229,7 +228,7 @@ async function replayOn(server: ReplayServer, change: MigrationChange, config: C
   applyRun(report, main.run, main.tracer, new Set(change.added.map((m) => m.id)))
   if (main.traffic) report.traffic = main.traffic
   report.unindexedForeignKeys = main.unindexed
-  if (main.run.stop) await stopFindings(ctx, report, sink, main.run.stop, parsed)
+  if (main.run.stop) stopFindings(report, sink, main.run.stop, parsed, config, await dataDependentTable(ctx, report, main.run.stop, parsed))
   measuredFindings(report, sink, parsed, config)
   if (main.traffic) trafficFindings(report, sink, main.traffic, parsed, config)
   foreignKeyFindings(report, sink, parsed)
@@ -240,20 +239,7 @@ async function replayOn(server: ReplayServer, change: MigrationChange, config: C
     if (target) {
       const queue = await runLockQueue(target, config, (plan, body) => attempt(ctx, { trace: false }, (a) => body({ sandbox: a.sandbox, pid: a.pid, run: () => runChange(ctx, a, plan) })))
       report.lockQueue = queue
-      const p = parsed.find((m) => m.migration.id === queue.migration) as ParsedMigration
-      if (queue.withoutLockTimeout.readersQueuedMs > config.replay.blockedTrafficMs) {
-        sink.add(
-          'blocked-traffic',
-          'queue',
-          {
-            relation: queue.relation,
-            ms: Math.round(queue.withoutLockTimeout.readersQueuedMs),
-            lockTimeout: `${queue.withLockTimeout.lockTimeoutMs}ms`,
-            withTimeout: `${queue.withLockTimeout.outcome}, readers queued ${Math.round(queue.withLockTimeout.readersQueuedMs)} ms`,
-          },
-          statementPlace(p, queue.statement),
-        )
-      }
+      lockQueueFindings(sink, queue, parsed, config)
     }
   }
 
@@ -268,6 +254,20 @@ async function replayOn(server: ReplayServer, change: MigrationChange, config: C
     report.estimates = buildEstimates(measurements, sizes, stats)
     estimateFindings(report, sink, parsed, config)
   }
+}
+
+/**
+ * A statement rejected with a data error (SQLSTATE classes 22 and 23) while tables held synthetic rows
+ * is replayed without them: when it then passes, the failure depends on the data. Returns the table
+ * whose rows it failed on.
+ */
+async function dataDependentTable(ctx: Context, report: ReplayReport, stop: RunStop, parsed: ParsedMigration[]): Promise<string | undefined> {
+  const seeded = report.data?.tables.filter((t) => t.rows > 0) ?? []
+  if (!stop.error || !seeded.length || !/^2[23]/.test(stop.error.sqlstate)) return undefined
+  const migration = parsed[stop.migration] as ParsedMigration
+  const clean = await attempt(ctx, { trace: false }, (a) => runChange(ctx, a, { stopAfter: { migration: migration.migration.id, statement: stop.statement } }))
+  if (clean.stop) return undefined
+  return relationOf(migration.statements[stop.statement]?.node) ?? seeded[0]?.relation
 }
 
 /** Pre-existing tables the change's statements name (resolved against the capture; unqualified names in public). */
@@ -290,6 +290,12 @@ function touchedTables(parsed: ParsedMigration[], capture: Capture): ProbedTable
   return [...found.values()]
 }
 
+/** The table a statement works on (its top-level `relation`), as `schema.name`. */
+function relationOf(node: PgNode | null | undefined): string | undefined {
+  const relation = node?.relation
+  return relation?.relname ? `${relation.schemaname ?? 'public'}.${relation.relname}` : undefined
+}
+
 /** Keeps the change's migrations (for drizzle, none of the base's already-applied ones) and totals. */
 function applyRun(report: ReplayReport, run: RunResult, tracer: Tracer, added: Set<string>): void {
   report.migrations = run.migrations.filter((m) => m.status !== 'not-pending' || added.has(m.id))
@@ -304,136 +310,6 @@ function applyRun(report: ReplayReport, run: RunResult, tracer: Tracer, added: S
     scans: statements.flatMap((s) => s.effects).filter((e) => e.kind !== 'rewrite').length,
     maxDangerousLockMs: Math.max(0, ...tracer.locks.filter((l) => l.dangerous).map((l) => l.heldMs)),
   }
-}
-
-function statementOf(report: ReplayReport, migration: string, index: number): StatementReport | undefined {
-  return report.migrations.find((m) => m.id === migration)?.statements[index]
-}
-
-/** The table a statement works on (its top-level `relation`), as `schema.name`. */
-function relationOf(node: PgNode | null | undefined): string | undefined {
-  const relation = node?.relation
-  return relation?.relname ? `${relation.schemaname ?? 'public'}.${relation.relname}` : undefined
-}
-
-/**
- * The statement that stopped the run: refused by the sandbox, or rejected by PostgreSQL. A rejection
- * on seeded tables with a data error (SQLSTATE classes 22 and 23) is replayed without the rows: when
- * the statement then passes, the failure depends on the data.
- */
-async function stopFindings(ctx: Context, report: ReplayReport, sink: FindingSink, stop: RunStop, parsed: ParsedMigration[]): Promise<void> {
-  const migration = parsed[stop.migration] as ParsedMigration
-  const statement = statementOf(report, migration.migration.id, stop.statement)
-  if (stop.refusal) {
-    report.status = 'refused'
-    const data = { ...stop.refusal.data }
-    if (stop.refusal.messageId === 'temp-file-limit') data.limit = ctx.config.replay.tempFileLimitKb
-    sink.add('sandbox-violation', stop.refusal.messageId, data, statementPlace(migration, stop.statement, stop.refusal.location))
-    if (statement?.error) statement.error.message = sink.findings[sink.findings.length - 1]?.message ?? statement.error.message
-    return
-  }
-  if (!stop.error) return
-  report.status = 'failed'
-  const place = statementPlace(migration, stop.statement)
-  if (stop.error.position) place.range = { start: stop.error.position, end: stop.error.position }
-  const seeded = report.data?.tables.filter((t) => t.rows > 0) ?? []
-  if (seeded.length && /^2[23]/.test(stop.error.sqlstate)) {
-    const clean = await attempt(ctx, { trace: false }, (a) => runChange(ctx, a, { stopAfter: { migration: migration.migration.id, statement: stop.statement } }))
-    if (!clean.stop) {
-      stop.error.class = 'data'
-      const table = relationOf(migration.statements[stop.statement]?.node) ?? seeded[0]?.relation ?? ''
-      const rows = seeded.find((t) => t.relation === table)?.rows ?? 0
-      sink.add('data-dependent-failure', 'failure', { message: stop.error.message, sqlstate: stop.error.sqlstate, table, rows }, place)
-      return
-    }
-  }
-  const messageId = statement?.executedBy === 'engine' ? 'extension' : 'statement'
-  const extension = migration.statements[stop.statement]?.node?.extname ?? ''
-  sink.add('replay-error', messageId, { message: stop.error.message, sqlstate: stop.error.sqlstate, version: report.server.version, extension }, place)
-}
-
-function isTable(lock: Pick<LockReport, 'relationKind'>): boolean {
-  return lock.relationKind === 'table' || lock.relationKind === 'partitioned table' || lock.relationKind === 'materialized view'
-}
-
-function lockKey(lock: { migration: string; statement: number; relation: string }): string {
-  return `${lock.migration}\u0000${lock.statement}\u0000${lock.relation}`
-}
-
-/** One entry per relation and statement: a statement taking SHARE and ACCESS EXCLUSIVE on a table is reported once, at the stronger. */
-function strongestPerStatement<T extends { migration: string; statement: number; relation: string; mode: LockMode; ms: number }>(locks: T[]): T[] {
-  const best = new Map<string, T>()
-  for (const lock of locks) {
-    const key = lockKey(lock)
-    const current = best.get(key)
-    if (!current || strongest([current.mode, lock.mode]) === lock.mode) best.set(key, { ...lock, ms: Math.max(lock.ms, current?.ms ?? 0) })
-  }
-  return [...best.values()]
-}
-
-/** Findings from what the change measurably did: rewrites, long dangerous locks, total time. */
-function measuredFindings(report: ReplayReport, sink: FindingSink, parsed: ParsedMigration[], config: Config): void {
-  const byId = new Map(parsed.map((p) => [p.migration.id, p]))
-  for (const migration of report.migrations) {
-    const p = byId.get(migration.id) as ParsedMigration
-    for (const statement of migration.statements) {
-      for (const effect of statement.effects) {
-        if (effect.kind !== 'rewrite' || !isTable(effect)) continue
-        const start = statement.startAtMs ?? 0
-        const held = report.locks.filter((l) => l.relation === effect.relation && l.acquiredAtMs <= start && l.releasedAtMs >= start)
-        const mode = strongest(held.map((l) => l.mode)) ?? 'ACCESS EXCLUSIVE'
-        const rows = report.data?.tables.find((t) => t.relation === effect.relation)?.rows ?? 0
-        sink.add('table-rewrite', 'rewrite', { relation: effect.relation, reason: effect.reasons.join(', ') || statement.kind || 'statement', mode, ms: Math.round(statement.ms ?? 0), rows }, statementPlace(p, statement.index))
-      }
-    }
-  }
-  for (const lock of strongestPerStatement(report.locks.filter((l) => l.dangerous && isTable(l)).map((l) => ({ ...l, ms: l.heldMs })))) {
-    if (lock.ms <= config.replay.dangerousLockMs) continue
-    const p = byId.get(lock.migration)
-    if (p) sink.add('dangerous-lock', 'held', { mode: lock.mode, relation: lock.relation, ms: Math.round(lock.ms), basis: 'measured', limit: config.replay.dangerousLockMs }, statementPlace(p, lock.statement))
-  }
-  const first = report.migrations.find((m) => m.status !== 'not-pending')
-  if (first && report.totals.ms > config.replay.slowMigrationMs) {
-    const p = byId.get(first.id) as ParsedMigration
-    sink.add('slow-migration', 'slow', { ms: Math.round(report.totals.ms), basis: 'measured', limit: config.replay.slowMigrationMs }, { file: p.migration.path, range: FILE_START, migration: p.migration.id })
-  }
-}
-
-/** A probe stream blocked longer than the threshold: anchored at the first statement whose lock blocks that kind of query. */
-function trafficFindings(report: ReplayReport, sink: FindingSink, traffic: TrafficReport, parsed: ParsedMigration[], config: Config): void {
-  for (const table of traffic.tables) {
-    for (const [operation, stats, blocks] of [
-      ['reads', table.reads, (l: LockReport) => l.mode === 'ACCESS EXCLUSIVE'],
-      ['writes', table.writes, (l: LockReport) => l.dangerous],
-    ] as const) {
-      if (stats.maxBlockedMs <= config.replay.blockedTrafficMs) continue
-      const lock = report.locks.find((l) => l.relation === table.relation && blocks(l))
-      const p = parsed.find((m) => m.migration.id === lock?.migration) ?? (parsed[0] as ParsedMigration)
-      sink.add(
-        'blocked-traffic',
-        'probe',
-        { operation, relation: table.relation, maxMs: Math.round(stats.maxBlockedMs), totalMs: Math.round(stats.totalBlockedMs) },
-        lock ? statementPlace(p, lock.statement) : { file: p.migration.path, range: FILE_START, migration: p.migration.id },
-      )
-    }
-  }
-}
-
-/** Anchors each unindexed foreign key at the statement that names it (or its table). */
-function foreignKeyFindings(report: ReplayReport, sink: FindingSink, parsed: ParsedMigration[]): void {
-  for (const fk of report.unindexedForeignKeys) {
-    const name = fk.table.split('.').pop() as string
-    const place =
-      parsed.flatMap((p) => p.statements.filter((s) => s.text.includes(fk.constraint)).map((s) => statementPlace(p, s.index)))[0] ??
-      parsed.flatMap((p) => p.statements.filter((s) => s.text.includes(name)).map((s) => statementPlace(p, s.index)))[0]
-    if (place) sink.add('fk-without-index', 'missing', { constraint: fk.constraint, table: fk.table, columns: fk.columns.join(', ') }, place)
-  }
-}
-
-interface Snapshot {
-  path: string
-  text: string
-  json: unknown
 }
 
 /** The snapshot drizzle-kit diffs against next: the lexicographically last one (reference.md §1.1). */
@@ -451,57 +327,3 @@ async function newestSnapshot(change: MigrationChange, files: FileSource | undef
   }
 }
 
-function driftFindings(report: ReplayReport, sink: FindingSink, catalog: CatalogSchema, snapshot: Snapshot, bookkeeping: string | undefined): void {
-  const differences = compareWithSnapshot(catalog, snapshot.json, bookkeeping ? [bookkeeping] : [])
-  report.drift = { snapshot: snapshot.path, differences }
-  const lines = new LineIndex(snapshot.text)
-  const placeOf = (name: string): SourceRange => {
-    // Point at the object's key in the snapshot when it is there (tables are keyed `schema.table`).
-    const parts = name.split('.')
-    for (let n = parts.length; n > 0; n--) {
-      const at = snapshot.text.indexOf(`"${parts.slice(0, n).join('.')}"`)
-      if (at >= 0) return lines.rangeOf(at, at + parts.slice(0, n).join('.').length + 2)
-    }
-    return FILE_START
-  }
-  for (const difference of differences.slice(0, MAX_DRIFT_FINDINGS)) {
-    const sides = [difference.snapshot && `snapshot: ${difference.snapshot}`, difference.database && `database: ${difference.database}`].filter(Boolean).join('; ')
-    sink.add('snapshot-drift', 'drift', { snapshot: snapshot.path, difference: `${difference.object} ${difference.name} is ${difference.kind}${sides ? ` (${sides})` : ''}` }, { file: snapshot.path, range: placeOf(difference.name) })
-  }
-  if (differences.length > MAX_DRIFT_FINDINGS) {
-    sink.add('snapshot-drift', 'drift', { snapshot: snapshot.path, difference: `${differences.length - MAX_DRIFT_FINDINGS} more differences (see the report)` }, { file: snapshot.path, range: FILE_START })
-  }
-}
-
-function estimateFindings(report: ReplayReport, sink: FindingSink, parsed: ParsedMigration[], config: Config): void {
-  const estimates = report.estimates
-  if (!estimates) return
-  const basis = `estimated for production sizes from runs at ${estimates.sizes.join(' and ')} rows`
-  const measured = new Set(strongestPerStatement(report.locks.filter((l) => l.dangerous && isTable(l)).map((l) => ({ ...l, ms: l.heldMs }))).filter((l) => l.ms > config.replay.dangerousLockMs).map(lockKey))
-  for (const lock of strongestPerStatement(estimates.locks.map((l) => ({ ...l, ms: l.estimatedHeldMs })))) {
-    if (lock.ms <= config.replay.dangerousLockMs || measured.has(lockKey(lock))) continue
-    const p = parsed.find((m) => m.migration.id === lock.migration)
-    if (p) sink.add('dangerous-lock', 'held', { mode: lock.mode, relation: lock.relation, ms: Math.round(lock.ms), basis, limit: config.replay.dangerousLockMs }, statementPlace(p, lock.statement))
-  }
-  const first = report.migrations.find((m) => m.status !== 'not-pending')
-  if (first && estimates.estimatedTotalMs > config.replay.slowMigrationMs && !report.findings.some((f) => f.ruleId === 'slow-migration')) {
-    const p = parsed.find((m) => m.migration.id === first.id) as ParsedMigration
-    sink.add('slow-migration', 'slow', { ms: Math.round(estimates.estimatedTotalMs), basis, limit: config.replay.slowMigrationMs }, { file: p.migration.path, range: FILE_START, migration: p.migration.id })
-  }
-}
-
-/** The base itself does not apply: nothing of the change can be measured. */
-function baseFailure(report: ReplayReport, sink: FindingSink, run: RunResult, migrations: Migration[]): void {
-  report.status = 'error'
-  const stop = run.stop as RunStop
-  const migration = migrations[stop.migration] as Migration
-  const statement = run.migrations[stop.migration]?.statements[stop.statement]
-  const message = stop.refusal ? renderReplayMessage('sandbox-violation', stop.refusal.messageId, stop.refusal.data) : (stop.error?.message ?? '')
-  report.error = `The base migration ${migration.path} does not apply: ${message}`
-  sink.add(
-    'replay-error',
-    'base',
-    { migration: migration.path, message, sqlstate: stop.error?.sqlstate || '-' },
-    { file: migration.path, range: statement?.range ?? FILE_START, migration: migration.id },
-  )
-}

@@ -8,7 +8,7 @@ import type { BackendKind } from './server.js'
  * CLI's text/JSON/Markdown output, the GitHub comment with its Mermaid gantt of locks) read only this.
  *
  * Conventions: every `…Ms` duration is in milliseconds; every `…AtMs` offset is in milliseconds since
- * the change started (the moment the runner opened its first transaction), so offsets of statements,
+ * the runner started applying the change, so offsets of statements,
  * locks and transactions share one time axis. Relations are named `schema.name` as they were named
  * before the change (a lock on a table the change renames keeps the old name). Positions are file
  * positions (1-based line/column, 0-based UTF-16 offset) in the migration's file.
