@@ -258,6 +258,11 @@ export async function runMigrations(session: RunSession, plan: RunPlan): Promise
         report.error = { sqlstate: '', message: 'extension-not-approved', class: 'sandbox' }
         return halt({ refusal: { messageId: 'extension-not-approved', data: { extension: refused } } })
       }
+      // Unqualified, the extension goes where the migration's search_path says, as it would in production
+      // ("$user" left out: for the admin it would name a schema the sandbox could have created).
+      const { rows } = await client.query<{ path: string }>("SELECT pg_catalog.current_setting('search_path') AS path")
+      const path = (rows[0]?.path ?? '').split(',').map((part) => part.trim()).filter((part) => part && part !== '"$user"')
+      await session.admin.query("SELECT pg_catalog.set_config('search_path', $1, false)", [path.join(', ') || 'public'])
       const outcome = await watchdog.guard(session.adminPid, execute(session.admin, statement.text))
       report.ms = clock() - report.startAtMs
       if (!outcome.ok) return failed(p, statement, report, outcome, halt)

@@ -173,6 +173,18 @@ describe('replay sandbox attack suite', () => {
     expect(await leftovers(server)).toEqual({ databases: [], roles: [], sessions: [] })
   })
 
+  it('creates an approved extension where the migration\'s search_path puts it', async () => {
+    const base = [...BASE, 'CREATE SCHEMA "ext";']
+    const sql = ['SET search_path = ext, public;', 'CREATE EXTENSION IF NOT EXISTS citext;', 'CREATE TABLE public."emails" ("address" ext.citext);'].join('--> statement-breakpoint\n')
+    const report = await replayChange(drizzleChange(base, [sql]), configSchema.parse({ replay: LIMITS }), { server })
+    expect(report.findings).toEqual([])
+    expect(report.migrations[0]?.statements.map((s) => [s.status, s.executedBy])).toEqual([
+      ['ok', 'sandbox'],
+      ['ok', 'engine'],
+      ['ok', 'sandbox'],
+    ])
+  })
+
   it('lets an ordinary migration through, creating approved extensions on its behalf', async () => {
     const sql = [
       'CREATE EXTENSION IF NOT EXISTS pgcrypto;',
