@@ -24,25 +24,29 @@ async function queueRun(env: { sandbox: Sandbox; pid: number; run: () => Promise
   const [holder, reader] = [await env.sandbox.connect(), await env.sandbox.connect()]
   await holder.query(`BEGIN; LOCK TABLE ${table} IN ACCESS SHARE MODE`)
   const held = performance.now()
-  const released = sleep(holdMs).then(() => holder.query('COMMIT'))
+  // Settles either way: if the run fails the sandbox goes, and the holder with it.
+  const released = sleep(holdMs).then(() => holder.query('COMMIT').catch(() => undefined))
   let settled = false
   const running = env.run().finally(() => (settled = true))
-  while (!settled && performance.now() - held < holdMs) {
-    const { rows } = await env.sandbox.admin.query<{ wait: string | null }>('SELECT wait_event_type AS wait FROM pg_catalog.pg_stat_activity WHERE pid = $1', [env.pid])
-    if (rows[0]?.wait === 'Lock') break
-    await sleep(5)
+  try {
+    while (!settled && performance.now() - held < holdMs) {
+      const { rows } = await env.sandbox.admin.query<{ wait: string | null }>('SELECT wait_event_type AS wait FROM pg_catalog.pg_stat_activity WHERE pid = $1', [env.pid])
+      if (rows[0]?.wait === 'Lock') break
+      await sleep(5)
+    }
+    const readStart = performance.now()
+    const read = reader.query(`SELECT 1 FROM ${table} LIMIT 1`).then(
+      () => performance.now() - readStart,
+      () => performance.now() - readStart,
+    )
+    const run = await running
+    const readersQueuedMs = await read
+    const statement = run.migrations.find((m) => m.id === target.migration)?.statements[target.statement]
+    const outcome = run.stop?.error?.sqlstate === '55P03' ? 'lock-timeout' : run.stop ? 'failed' : 'completed'
+    return { outcome, migrationWaitMs: statement?.ms ?? 0, readersQueuedMs }
+  } finally {
+    await Promise.allSettled([running, released])
   }
-  const readStart = performance.now()
-  const read = reader.query(`SELECT 1 FROM ${table} LIMIT 1`).then(
-    () => performance.now() - readStart,
-    () => performance.now() - readStart,
-  )
-  const run = await running
-  const readersQueuedMs = await read
-  await released
-  const statement = run.migrations.find((m) => m.id === target.migration)?.statements[target.statement]
-  const outcome = run.stop?.error?.sqlstate === '55P03' ? 'lock-timeout' : run.stop ? 'failed' : 'completed'
-  return { outcome, migrationWaitMs: statement?.ms ?? 0, readersQueuedMs }
 }
 
 /**
