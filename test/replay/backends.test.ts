@@ -1,6 +1,8 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configSchema } from '../../src/config/schema.js'
 import { DockerUnavailableError } from '../../src/replay/docker.js'
@@ -12,6 +14,15 @@ import { replayChange } from '../../src/replay/replay.js'
 import { adminUrl, drizzleChange, leftovers } from './helpers.js'
 
 const limits = { statementTimeoutMs: 10_000, deadlineMs: 30_000, tempFileLimitKb: 10_240, maxDatabaseBytes: 100_000_000 }
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 describe('embedded backend', () => {
   let server: ReplayServer
@@ -93,6 +104,33 @@ describe('embedded backend', () => {
     expect(report.status).toBe('error')
     expect(report.error).toMatch(/ECONNREFUSED/)
     expect(report.findings).toMatchObject([{ ruleId: 'replay-error', messageId: 'engine', file: 'drizzle/0000_change.sql', source: 'replay' }])
+  })
+
+  it('removes its data directory and server when the process exits without stopping it', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'backends-exit-'))
+    chmodSync(parent, 0o755)
+    const script = path.join(parent, 'start.mts')
+    const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src')
+    writeFileSync(
+      script,
+      [
+        `import { configSchema } from '${source}/config/schema.js'`,
+        `import { startReplayServer } from '${source}/replay/start-server.js'`,
+        `const server = await startReplayServer(configSchema.parse({}), { tempDir: '${parent}' })`,
+        "const { rows } = await server.query(\"SELECT current_setting('data_directory') AS dir, (SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer') AS pid\")",
+        'console.log(JSON.stringify(rows[0]))',
+        'process.exit(0)',
+      ].join('\n'),
+    )
+    try {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 })
+      const { dir, pid } = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as { dir: string; pid: number }
+      expect(existsSync(dir)).toBe(false)
+      // The checkpointer is a child of the postmaster: gone once the server has shut down.
+      await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false)
+    } finally {
+      rmSync(parent, { recursive: true, force: true })
+    }
   })
 
   it('removes its data directory and process when stopped', async () => {
