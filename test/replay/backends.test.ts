@@ -1,11 +1,12 @@
-import { spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configSchema } from '../../src/config/schema.js'
 import { DockerUnavailableError } from '../../src/replay/docker.js'
+import { startEmbedded } from '../../src/replay/embedded.js'
 import { Sandbox } from '../../src/replay/sandbox.js'
 import { openClient, ReplayServer, ReplayServerError } from '../../src/replay/server.js'
 import { startReplayServer } from '../../src/replay/start-server.js'
@@ -129,6 +130,39 @@ describe('embedded backend', () => {
       // The checkpointer is a child of the postmaster: gone once the server has shut down.
       await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false)
     } finally {
+      rmSync(parent, { recursive: true, force: true })
+    }
+  })
+
+  it('removes the cluster of a process that was killed outright when the next one starts', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'backends-killed-'))
+    chmodSync(parent, 0o755)
+    const script = path.join(parent, 'start.mts')
+    const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src')
+    writeFileSync(
+      script,
+      [
+        `import { startEmbedded } from '${source}/replay/embedded.js'`,
+        `await startEmbedded('${parent}')`,
+        "console.log('started')",
+        'setInterval(() => undefined, 1_000)',
+      ].join('\n'),
+    )
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('started') && resolve()))
+      const [orphan] = readdirSync(parent).filter((name) => name.startsWith('dba-review-pg-'))
+      const postmaster = Number(readFileSync(path.join(parent, orphan as string, 'data/postmaster.pid'), 'utf8').split('\n')[0])
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.once('exit', resolve))
+      // Killed with its owner, the server lives on, orphaned: the next start stops it and removes its directory.
+      expect(isAlive(postmaster)).toBe(true)
+      const next = await startEmbedded(parent)
+      await next.stop()
+      await expect.poll(() => isAlive(postmaster), { timeout: 10_000 }).toBe(false)
+      expect(readdirSync(parent).filter((name) => name.startsWith('dba-review-pg-'))).toEqual([])
+    } finally {
+      child.kill('SIGKILL')
       rmSync(parent, { recursive: true, force: true })
     }
   })
