@@ -1,4 +1,4 @@
-import { alterTableCommands, columnConstraints, displayName } from '../src/lint/ast.js'
+import { columnConstraints, columnsAddedToExistingTable, displayName } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 import { expressionVolatility } from '../src/lint/volatility.js'
 
@@ -63,11 +63,7 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
-      const table = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
-        const def = cmd.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef : undefined
-        if (!def || (cmd.missing_ok && table?.columns.has(def.colname))) continue
+      for (const def of columnsAddedToExistingTable(ctx, node)) {
         for (const constraint of columnConstraints(def, 'CONSTR_DEFAULT')) {
           const volatility = expressionVolatility(constraint.raw_expr, ctx.schema)
           if (volatility.kind === 'stable') continue

@@ -1,4 +1,4 @@
-import { alterTableCommands, columnConstraints, displayName } from '../src/lint/ast.js'
+import { columnConstraints, columnsAddedToExistingTable, displayName } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 import type { PgNode } from '../src/sql/parse.js'
 import { typeFromNode } from '../src/schema/types.js'
@@ -62,11 +62,7 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
-      const table = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
-        const def = cmd.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef : undefined
-        if (!def || (cmd.missing_ok && table?.columns.has(def.colname))) continue
+      for (const def of columnsAddedToExistingTable(ctx, node)) {
         const notNull = def.is_not_null || columnConstraints(def).some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY')
         if (notNull && !fillsExistingRows(def)) ctx.report({ messageId: 'requiredWithoutDefault', node: def, data: { table: displayName(node.relation), column: def.colname } })
       }

@@ -1,4 +1,4 @@
-import { alterTableCommands, columnConstraints, displayName } from '../src/lint/ast.js'
+import { columnConstraints, columnsAddedToExistingTable, displayName } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 import { typeFromNode } from '../src/schema/types.js'
 
@@ -42,11 +42,7 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
-      const table = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
-        const def = cmd.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef : undefined
-        if (!def || (cmd.missing_ok && table?.columns.has(def.colname))) continue
+      for (const def of columnsAddedToExistingTable(ctx, node)) {
         const data = { table: displayName(node.relation), column: def.colname }
         const type = def.typeName ? typeFromNode(def.typeName).name : ''
         if (SERIAL.has(type)) ctx.report({ messageId: 'serial', node: def.typeName, data: { ...data, type } })

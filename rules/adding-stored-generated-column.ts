@@ -1,4 +1,4 @@
-import { alterTableCommands, columnConstraints, displayName } from '../src/lint/ast.js'
+import { columnConstraints, columnsAddedToExistingTable, displayName } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const BASE = 'CREATE TABLE orders (id bigint PRIMARY KEY, net_cents bigint, tax_cents bigint);'
@@ -45,11 +45,7 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
-      const table = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
-        const def = cmd.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef : undefined
-        if (!def || (cmd.missing_ok && table?.columns.has(def.colname))) continue
+      for (const def of columnsAddedToExistingTable(ctx, node)) {
         for (const generated of columnConstraints(def, 'CONSTR_GENERATED')) {
           ctx.report({ messageId: 'storedGenerated', node: generated, data: { table: displayName(node.relation), column: def.colname } })
         }

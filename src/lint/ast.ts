@@ -1,3 +1,4 @@
+import type { RuleContext } from './rule.js'
 import type { PgNode } from '../sql/parse.js'
 import type { TableInfo, TableRef } from '../schema/types.js'
 
@@ -41,6 +42,18 @@ export function relationSql(rangeVar: PgNode): string {
 export function alterTableCommands(node: PgNode): PgNode[] {
   if (node.objtype && node.objtype !== 'OBJECT_TABLE') return []
   return (node.cmds ?? []).map((item: PgNode) => item.AlterTableCmd).filter((cmd: PgNode | undefined): cmd is PgNode => cmd !== undefined)
+}
+
+/**
+ * The `ColumnDef`s an ALTER TABLE adds to a table that existed before the change, leaving out
+ * `ADD COLUMN IF NOT EXISTS` of a column the table already has (a no-op).
+ */
+export function columnsAddedToExistingTable(ctx: RuleContext, alter: PgNode): PgNode[] {
+  if (!ctx.isExistingTable(alter.relation)) return []
+  const table = ctx.schema.table(alter.relation)
+  return alterTableCommands(alter)
+    .filter((cmd) => cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef && !(cmd.missing_ok && table?.columns.has(cmd.def.ColumnDef.colname)))
+    .map((cmd) => cmd.def.ColumnDef as PgNode)
 }
 
 /** The inline constraints of a `ColumnDef` (`NOT NULL`, `DEFAULT`, `REFERENCES`, `CHECK`…), optionally of one kind (`CONSTR_DEFAULT`). */
