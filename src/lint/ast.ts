@@ -1,4 +1,5 @@
 import type { RuleContext } from './rule.js'
+import { quoteIdent } from '../sql/quote.js'
 import type { PgNode } from '../sql/parse.js'
 import type { TableInfo, TableRef } from '../schema/types.js'
 
@@ -26,11 +27,6 @@ export function displayName(ref: TableRef | PgNode): string {
 /** A temporary table (`CREATE TEMP TABLE`): it lives for one session and never reaches production data. */
 export function isTemporary(rangeVar: PgNode): boolean {
   return rangeVar.relpersistence === 't'
-}
-
-/** An identifier as SQL text, always double-quoted (drizzle's style; safe for keywords and mixed case). */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
 }
 
 /** A RangeVar as SQL text: `"schema"."name"`, or `"name"` when unqualified. */

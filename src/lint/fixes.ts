@@ -1,9 +1,10 @@
 import type { Migration } from '../migrations/types.js'
 import { BREAKPOINT, type PgNode, type Statement } from '../sql/parse.js'
-import { quoteIdent, relationSql } from './ast.js'
+import { relationSql } from './ast.js'
 import type { Fix, TextEdit } from './finding.js'
 import { parseIgnoreComment } from './ignores.js'
 import type { RuleContext } from './rule.js'
+import { quoteIdent } from '../sql/quote.js'
 
 /**
  * Whether the current statement commits on its own: outside a transaction block, and not in the body of a

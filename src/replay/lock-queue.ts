@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js'
 import type { LockQueueReport, LockQueueRun, LockReport } from './report.js'
 import type { RunPlan, RunResult } from './run.js'
 import type { Sandbox } from './sandbox.js'
-import { quoteIdent } from './server.js'
+import { quoteIdent } from '../sql/quote.js'
 
 /** Runs `body` in a fresh sandbox where `run()` applies the change with `plan` on top of the replay's. */
 export type LockQueueAttempt = (plan: Partial<RunPlan>, body: (env: { sandbox: Sandbox; pid: number; run: () => Promise<RunResult> }) => Promise<LockQueueRun>) => Promise<LockQueueRun>

@@ -26,12 +26,13 @@ import type { DataReport, ReplayLimits, ReplayReport, UnindexedForeignKey } from
 import { type RunPlan, type RunResult, type RunStop, runMigrations } from './run.js'
 import { backendPid, Sandbox, type SandboxLimits } from './sandbox.js'
 import type { ScreenPolicy } from './screen.js'
-import { quoteIdent, type ReplayServer } from './server.js'
+import { type ReplayServer } from './server.js'
 import { seedTables } from './seed.js'
 import { startReplayServer } from './start-server.js'
 import { ensureTemplate, type Template, templateState } from './template.js'
 import { type Capture, Tracer } from './trace.js'
 import { Watchdog } from './watchdog.js'
+import { quoteIdent } from '../sql/quote.js'
 
 export interface ReplayOptions {
   /** A running server to replay on (kept running). Without one, the configured backend is started and stopped. */

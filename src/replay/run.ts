@@ -3,9 +3,9 @@ import type { TransactionMode } from '../migrations/types.js'
 import type { ParsedMigration, PgNode, Statement } from '../sql/parse.js'
 import type { MigrationReport, StatementError, StatementReport, TransactionReport } from './report.js'
 import { type Refusal, type ScreenPolicy, screenStatement } from './screen.js'
-import { quoteIdent } from './server.js'
 import type { Observation, Tracer } from './trace.js'
 import type { Trip, Watchdog } from './watchdog.js'
+import { quoteIdent } from '../sql/quote.js'
 
 /** Everything a run needs: the migration's session and the engine's guards around it. */
 export interface RunSession {

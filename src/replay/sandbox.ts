@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type pg from 'pg'
-import { type Credentials, openClient, quoteIdent, quoteLiteral, type ReplayServer } from './server.js'
+import { type Credentials, openClient, type ReplayServer } from './server.js'
+import { quoteIdent, quoteLiteral } from '../sql/quote.js'
 
 /** Resource limits of one replay (from `config.replay`). */
 export interface SandboxLimits {

@@ -1,8 +1,8 @@
 import type pg from 'pg'
 import type { DataReport } from './report.js'
-import { quoteIdent } from './server.js'
 import { HELPER_SCHEMA } from './trace.js'
 import type { Watchdog } from './watchdog.js'
+import { quoteIdent } from '../sql/quote.js'
 
 interface SeedColumn {
   name: string

@@ -1,3 +1,4 @@
+import { quoteIdent } from '../sql/quote.js'
 import pg from 'pg'
 import type { Config } from '../config/schema.js'
 
@@ -40,14 +41,6 @@ export async function openClient(config: pg.ClientConfig): Promise<pg.Client> {
   client.on('error', () => undefined)
   await client.connect()
   return client
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`
 }
 
 /**

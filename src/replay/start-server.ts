@@ -1,8 +1,9 @@
 import type { Config } from '../config/schema.js'
 import { startDocker } from './docker.js'
 import { startEmbedded } from './embedded.js'
-import { quoteIdent, ReplayServer, ReplayServerError } from './server.js'
+import { ReplayServer, ReplayServerError } from './server.js'
 import { urlEndpoint } from './url.js'
+import { quoteIdent } from '../sql/quote.js'
 
 /**
  * Starts (embedded, docker) or attaches to (url) the configured replay server and checks its major

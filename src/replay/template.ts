@@ -5,9 +5,10 @@ import { loadParser, parseMigration } from '../sql/parse.js'
 import { type RunResult, runMigrations } from './run.js'
 import { armRole, backendPid, dropRole, ENGINE_PREFIX, randomName, type SandboxLimits } from './sandbox.js'
 import type { ScreenPolicy } from './screen.js'
-import { openClient, quoteIdent, type ReplayServer } from './server.js'
+import { openClient, type ReplayServer } from './server.js'
 import { type Capture, captureTemplate, installTraceHelpers, type Observation } from './trace.js'
 import { Watchdog } from './watchdog.js'
+import { quoteIdent } from '../sql/quote.js'
 
 /** Bump when what a template contains changes (helpers, apply semantics): old templates are then never reused. */
 const TEMPLATE_FORMAT = 6
