@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { API, addedPatch, gitBlobSha, validated, type FileFixture, type TreeFixture } from './github.js'
+import { API, gitBlobSha, pullFileRow, validated, type FileFixture, type TreeFixture } from './github.js'
 
 /**
  * A stateful GitHub for scenario tests (approval bypass attempts, end to end, benchmarks): persistent nock
@@ -166,16 +166,7 @@ export class GitHubFake {
     s.get(match(`${R}/pulls/(\\d+)/files`)).reply(
       validated((_body, uri) => {
         const pull = this.pulls.get(Number(/pulls\/(\d+)/.exec(uri)?.[1]))
-        const rows = (pull?.files ?? []).map((f) => ({
-          sha: gitBlobSha(f.content ?? f.path),
-          filename: f.path,
-          status: f.status ?? 'added',
-          additions: 1,
-          deletions: 0,
-          changes: 1,
-          ...(f.previousPath ? { previous_filename: f.previousPath } : {}),
-          ...(f.patch !== undefined || f.content !== undefined ? { patch: f.patch ?? addedPatch(f.content as string) } : {}),
-        }))
+        const rows = (pull?.files ?? []).map(pullFileRow)
         return json(200, rows)
       }),
     )

@@ -118,6 +118,21 @@ export interface ReviewFixture {
 /** A repository version served by the Git Data API: files by path. */
 export type TreeFixture = Record<string, string>
 
+/** One entry of `GET …/pulls/{n}/files` for a file fixture. */
+export function pullFileRow(f: FileFixture) {
+  const patch = f.patch ?? (f.content !== undefined ? addedPatch(f.content) : undefined)
+  return {
+    sha: gitBlobSha(f.content ?? f.path),
+    filename: f.path,
+    status: f.status ?? 'added',
+    additions: 1,
+    deletions: 0,
+    changes: 1,
+    ...(f.previousPath ? { previous_filename: f.previousPath } : {}),
+    ...(patch !== undefined ? { patch } : {}),
+  }
+}
+
 export function addedPatch(content: string): string {
   const lines = content.replace(/\n$/, '').split('\n')
   return `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}`
@@ -160,16 +175,7 @@ export function repoMock(owner = 'Codertocat', repo = 'Hello-World') {
     /** `GET …/pulls/{n}/files`, 100 per page as the app asks, with Link headers between pages. */
     pullFiles(number: number, files: FileFixture[]): nock.Scope {
       const s = scope()
-      const rows = files.map((f) => ({
-        sha: gitBlobSha(f.content ?? f.path),
-        filename: f.path,
-        status: f.status ?? 'added',
-        additions: 1,
-        deletions: 0,
-        changes: 1,
-        ...(f.previousPath ? { previous_filename: f.previousPath } : {}),
-        ...(f.patch ?? (f.content !== undefined ? addedPatch(f.content) : undefined) ? { patch: f.patch ?? addedPatch(f.content as string) } : {}),
-      }))
+      const rows = files.map(pullFileRow)
       const pages = Math.max(1, Math.ceil(rows.length / 100))
       for (let page = 1; page <= pages; page++) {
         const link: Record<string, string> = page < pages ? { link: `<${API}${R}/pulls/${number}/files?per_page=100&page=${page + 1}>; rel="next"` } : {}
