@@ -11,7 +11,7 @@ import type { Severity } from '../lint/finding.js'
 import { findChangedFiles, watchedDirs } from '../migrations/compare-migrations.js'
 import type { FileSource } from '../migrations/file-source.js'
 import { FsSource } from '../migrations/fs-source.js'
-import { type GitSource, openGitSource } from '../migrations/git-source.js'
+import { type GitSource, openMergeBaseSource } from '../migrations/git-source.js'
 import { renderGithub } from '../report/render-github.js'
 import { renderJson } from '../report/render-json.js'
 import { renderDrift, renderEstimates, renderLockGantt, renderLockTable, renderMigrationTable, renderReplayFailure, renderReplayTotals, renderTraffic } from '../report/render-replay.js'
@@ -138,7 +138,7 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   const targets = await targetsOf(args.paths, root, io.cwd, config, Boolean(args.base))
   let base: GitSource | null = null
   try {
-    if (args.base) base = await openGitSource(root, args.base).catch((error: Error) => Promise.reject(new UsageError(error.message)))
+    if (args.base) base = await openMergeBaseSource(root, args.base).catch((error: Error) => Promise.reject(new UsageError(error.message)))
     const reports: ReviewReport[] = []
     for (const target of targets) {
       const targetConfig = { ...config, migrations: { ...config.migrations, dir: target.dir } }

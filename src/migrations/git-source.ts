@@ -24,6 +24,21 @@ export async function openGitSource(repoDir: string, ref: string): Promise<GitSo
   return new GitSource(repoDir, ref, commit)
 }
 
+/**
+ * The version a branch is compared with, as a pull request is: the merge base of `ref` and HEAD. Comparing
+ * with `ref` itself would count migrations merged there after the branch started as deleted by the branch.
+ */
+export async function openMergeBaseSource(repoDir: string, ref: string): Promise<GitSource> {
+  const tip = await openGitSource(repoDir, ref)
+  let commit: string
+  try {
+    commit = (await git(repoDir, ['merge-base', '--end-of-options', tip.commit, 'HEAD'])).trim()
+  } catch {
+    throw new Error(`${ref} and HEAD have no common history in ${repoDir}`)
+  }
+  return commit === tip.commit ? tip : new GitSource(repoDir, `merge-base of ${ref} and HEAD`, commit)
+}
+
 export class GitSource implements FileSource {
   readonly label: string
   private batch: CatFileBatch | undefined

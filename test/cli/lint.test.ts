@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -204,6 +204,21 @@ describe('--base', () => {
     expect(report.reviewed).toEqual([{ id: '0002_order_status', path: 'drizzle/0002_order_status.sql', status: 'added' }])
     expect(report.findings.every((f) => f.file === 'drizzle/0002_order_status.sql')).toBe(true)
     expect(run.code).toBe(1)
+  })
+
+  it('compares with the merge base, so migrations merged on the base branch since are not taken as deleted', async () => {
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { stdio: 'pipe' })
+    git('checkout', '-q', 'main')
+    writeFileSync(path.join(repo, 'drizzle/0002_audit.sql'), 'CREATE TABLE "audit" ("id" bigint PRIMARY KEY);\n')
+    const journal = JSON.parse(readFileSync(path.join(repo, 'drizzle/meta/_journal.json'), 'utf8')) as { entries: unknown[] }
+    journal.entries.push({ idx: 2, version: '7', when: 1763000000000, tag: '0002_audit', breakpoints: true })
+    writeFileSync(path.join(repo, 'drizzle/meta/_journal.json'), `${JSON.stringify(journal, null, 2)}\n`)
+    git('add', '-A')
+    git('commit', '-q', '-m', 'audit table on main')
+    git('checkout', '-q', 'feature')
+    const report = JSON.parse((await runCli(['lint', '--repo', repo, '--base', 'main', '--format', 'json'])).stdout) as ReviewReport
+    expect(report.reviewed.map((m) => m.id)).toEqual(['0002_order_status'])
+    expect(report.findings.filter((f) => f.ruleId === 'edited-applied-migration')).toEqual([])
   })
 
   it('exits 2 for an unknown ref', async () => {
