@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js'
-import type { Severity } from '../lint/finding.js'
+import type { Finding, Severity } from '../lint/finding.js'
 import { compareFindings } from '../lint/finding.js'
 import { lintChange, type TableStats } from '../lint/engine.js'
 import type { Rule } from '../lint/rule.js'
@@ -33,6 +33,16 @@ function reviewedOf(change: MigrationChange): ReviewReport['reviewed'] {
 }
 
 /**
+ * Replay findings that restate a lint finding are left out of the list (they stay in the replay report):
+ * a foreign key without an index is reported by the rule `require-foreign-key-index` with its advice; the
+ * catalog's `fk-without-index` adds what lint could not see (keys hidden in PL/pgSQL, or from the base).
+ */
+function withoutRepeats(replayFindings: readonly Finding[], lintFindings: readonly Finding[]): Finding[] {
+  const linted = new Set(lintFindings.filter((f) => f.ruleId === 'require-foreign-key-index').map((f) => `${f.file}:${f.range.start.line}`))
+  return replayFindings.filter((f) => f.ruleId !== 'fk-without-index' || !linted.has(`${f.file}:${f.range.start.line}`))
+}
+
+/**
  * The one domain entry point for reviewing a change, shared by the CLI and the GitHub App: reads the
  * migration sets of both versions as the runner will apply them, compares them, lints the change and,
  * when asked and enabled, replays it on PostgreSQL; one report with every finding.
@@ -48,7 +58,7 @@ export async function reviewChange(options: ReviewChangeOptions): Promise<Review
     // The replay engine (pg, PostgreSQL binaries) loads only for reviews that replay.
     const { replayChange } = await import('../replay/replay.js')
     replay = await replayChange(change, config, { ...options.replay, transactionMode })
-    findings.push(...replay.findings)
+    findings.push(...withoutRepeats(replay.findings, findings))
   }
   findings.sort(compareFindings)
   const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 }

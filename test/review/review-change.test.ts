@@ -50,4 +50,14 @@ describe('reviewChange', () => {
     const fix = report.findings.find((f) => f.ruleId === 'require-concurrent-index-creation')?.fix
     expect(fix?.edits).toEqual([expect.objectContaining({ text: ' CONCURRENTLY' })])
   })
+
+  it('with replay, merges measured findings without restating what a rule already reported', async () => {
+    const head = new FsSource(repo)
+    const changedFiles = await findChangedFiles(base, head, watchedDirs(defaultConfig))
+    const report = await reviewChange({ base, head, changedFiles, config: defaultConfig, rules: allRules, replay: {} })
+    expect(report.replay?.status).toBe('passed')
+    expect(report.replay?.findings.map((f) => f.ruleId)).toContain('fk-without-index')
+    expect(report.findings.filter((f) => f.ruleId === 'require-foreign-key-index').map((f) => f.range.start.line)).toEqual([4])
+    expect(report.findings.filter((f) => f.ruleId === 'fk-without-index')).toEqual([])
+  })
 })
