@@ -5,5 +5,5 @@ import v8 from 'node:v8'
 // A CLI run parses SQL once: V8's optimising WebAssembly tier would compile the parser for longer than the
 // whole run takes, so stay on the baseline compiler. Must be set before the parser module is compiled.
 v8.setFlagsFromString('--liftoff-only')
-const { run } = await import('../dist/src/cli/main.js')
+const { run } = await import('../dist/cli/dba-review.js')
 await run()

