@@ -1,6 +1,7 @@
 import { displayName, stringsOf } from '../src/lint/ast.js'
 import { type Anchor, defineRule } from '../src/lint/rule.js'
 import type { ConstraintInfo, IndexInfo, TableInfo } from '../src/schema/types.js'
+import type { PgNode } from '../src/sql/parse.js'
 
 /** The index can find a foreign key's rows: not partial, and its leading columns are the key's columns (in any order). */
 function covers(index: IndexInfo, columns: string[]): boolean {
@@ -118,7 +119,10 @@ export default defineRule({
   },
   check: (ctx) => {
     const known = new Set<ConstraintInfo>()
-    const coveredAtStart: Array<{ table: TableInfo; fk: ConstraintInfo }> = []
+    /** Foreign keys that had an index when the batch began, by table. */
+    const coveredAtStart = new Map<TableInfo, ConstraintInfo[]>()
+    /** Tables whose indexes or keys the current statement can take away (known before it runs). */
+    let touched: TableInfo[] = []
     const pendingNodes: Array<{ columns: string[]; anchor: Anchor }> = []
     const added: TrackedKey[] = []
     const uncovered: TrackedKey[] = []
@@ -131,10 +135,12 @@ export default defineRule({
     return {
       Change() {
         for (const table of ctx.schema.allTables()) {
+          const covered: ConstraintInfo[] = []
           for (const fk of foreignKeys(table)) {
             known.add(fk)
-            if (isCovered(table, fk)) coveredAtStart.push({ table, fk })
+            if (isCovered(table, fk)) covered.push(fk)
           }
+          if (covered.length) coveredAtStart.set(table, covered)
         }
       },
       Constraint(node, ancestors) {
@@ -143,7 +149,18 @@ export default defineRule({
         const column: unknown = ancestors[ancestors.length - 1]?.colname
         pendingNodes.push({ columns: fkAttrs.length || typeof column !== 'string' ? fkAttrs : [column], anchor: ctx.anchor(node) })
       },
-      'Statement:exit'(statement) {
+      Statement(statement) {
+        const node = statement.node
+        if (!node) touched = []
+        else if (statement.kind === 'AlterTableStmt') touched = [ctx.schema.table(node.relation)].filter((t): t is TableInfo => t !== undefined)
+        else if (statement.kind === 'DropStmt' && node.removeType === 'OBJECT_INDEX') {
+          touched = (node.objects ?? [])
+            .map((object: PgNode) => stringsOf(object.List?.items))
+            .map((parts: string[]) => ctx.schema.tableOfIndex(parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1] as string))
+            .filter((t: TableInfo | undefined): t is TableInfo => t !== undefined)
+        } else touched = []
+      },
+      'Statement:exit'() {
         if (pendingNodes.length) {
           for (const table of ctx.schema.allTables()) {
             for (const fk of foreignKeys(table)) {
@@ -154,10 +171,11 @@ export default defineRule({
           }
           pendingNodes.length = 0
         }
-        // Only these statements can take an index (or the key itself) away from an existing foreign key.
-        if (statement.kind !== 'DropStmt' && statement.kind !== 'AlterTableStmt') return
-        for (const { table, fk } of coveredAtStart) {
-          if (stillThere(table, fk) && !isCovered(table, fk) && !uncovered.some((u) => u.fk === fk)) uncovered.push({ table, fk, anchor: ctx.anchor() })
+        // Only an ALTER TABLE or DROP INDEX can take an index (or the key itself) away from an existing foreign key.
+        for (const table of touched) {
+          for (const fk of coveredAtStart.get(table) ?? []) {
+            if (stillThere(table, fk) && !isCovered(table, fk) && !uncovered.some((u) => u.fk === fk)) uncovered.push({ table, fk, anchor: ctx.anchor() })
+          }
         }
       },
       'Change:exit'() {
