@@ -50,8 +50,8 @@ Paths are migration files or folders (default: migrations.dir from the config). 
 migration is reviewed as if deployed on its own after its predecessors.
 
 Options:
-  --base <git-ref>       Review only migrations new or changed since the branch left this ref (merge base),
-                         with the migrations there as context
+  --base <git-ref>       Review only the migrations this branch adds or changes (since its merge base with
+                         the ref), deployed onto the ref's migrations as the context
   -f, --format <format>  ${formats}
   -c, --config <file>    Config file (default: <repo>/.github/dba-review.yml; missing = defaults)
   --repo <dir>           Repository root (default: .)${extra}

@@ -11,7 +11,7 @@ import type { Severity } from '../lint/finding.js'
 import { findChangedFiles, watchedDirs } from '../migrations/compare-migrations.js'
 import type { FileSource } from '../migrations/file-source.js'
 import { FsSource } from '../migrations/fs-source.js'
-import { type GitSource, openMergeBaseSource } from '../migrations/git-source.js'
+import { type GitSource, openForkPointSource, openGitSource } from '../migrations/git-source.js'
 import { renderGithub } from '../report/render-github.js'
 import { renderJson } from '../report/render-json.js'
 import { renderDrift, renderEstimates, renderLockGantt, renderLockTable, renderMigrationTable, renderReplayFailure, renderReplayTotals, renderTraffic } from '../report/render-replay.js'
@@ -137,15 +137,22 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
 
   const targets = await targetsOf(args.paths, root, io.cwd, config, Boolean(args.base))
   let base: GitSource | null = null
+  let forkPoint: GitSource | null = null
   try {
-    if (args.base) base = await openMergeBaseSource(root, args.base).catch((error: Error) => Promise.reject(new UsageError(error.message)))
+    if (args.base) {
+      const usage = (error: Error) => Promise.reject(new UsageError(error.message))
+      base = await openGitSource(root, args.base).catch(usage)
+      forkPoint = await openForkPointSource(root, base).catch(usage)
+    }
     const reports: ReviewReport[] = []
     for (const target of targets) {
       const targetConfig = { ...config, migrations: { ...config.migrations, dir: target.dir } }
       const head: FileSource = new FsSource(target.root)
-      const changedFiles = base ? await findChangedFiles(base, head, watchedDirs(targetConfig)) : []
+      // What the branch changed: against where it left the base, not against what the base did since.
+      const since = forkPoint ?? base
+      const changedFiles = since ? await findChangedFiles(since, head, watchedDirs(targetConfig)) : []
       const replay = args.command === 'lint' ? {} : { replay: {} }
-      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, ...replay })
+      const report = await reviewChange({ base, forkPoint, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, ...replay })
       // Without a base every migration is reviewed: none at all usually means the wrong folder.
       if (!base && report.reviewed.length === 0) io.stderr.write(`note: no migrations found in ${path.join(target.root, target.dir)}\n`)
       reports.push(target.files ? restrict(report, target.files) : report)
@@ -159,6 +166,7 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
     return errors ? EXIT.errorFindings : EXIT.clean
   } finally {
     base?.close()
+    forkPoint?.close()
   }
 }
 

@@ -9,16 +9,22 @@ import type { MigrationChange, MigrationSet, TransactionMode } from './types.js'
  * What a change does to the migrations: added (head only, in application order), edited (same id, other
  * bytes), removed (base only). `base` is null when the base has no readable version (e.g. a new repository).
  */
-export function compareMigrationSets(base: MigrationSet | null, head: MigrationSet, changedFiles: string[], config: Config): MigrationChange {
+/**
+ * Base vs head. `forkPoint` is the set where the branch left the base (their merge base) when the base has
+ * moved on since: migrations merged into the base after that are context the branch lacks, not deletions
+ * or edits of the branch's own.
+ */
+export function compareMigrationSets(base: MigrationSet | null, head: MigrationSet, changedFiles: string[], config: Config, forkPoint: MigrationSet | null = null): MigrationChange {
   const baseById = new Map((base?.migrations ?? []).map((migration) => [migration.id, migration]))
+  const forkById = forkPoint ? new Map(forkPoint.migrations.map((migration) => [migration.id, migration])) : null
   const headIds = new Set(head.migrations.map((migration) => migration.id))
   const change: MigrationChange = { base, head, added: [], edited: [], removed: [], changedSchemaFiles: [], changedFiles }
   for (const migration of head.migrations) {
     const before = baseById.get(migration.id)
     if (!before) change.added.push(migration)
-    else if (before.hash !== migration.hash) change.edited.push({ base: before, head: migration })
+    else if (before.hash !== migration.hash && forkById?.get(migration.id)?.hash !== migration.hash) change.edited.push({ base: before, head: migration })
   }
-  change.removed = (base?.migrations ?? []).filter((migration) => !headIds.has(migration.id))
+  change.removed = (base?.migrations ?? []).filter((migration) => !headIds.has(migration.id) && (!forkById || forkById.has(migration.id)))
   const isSchemaFile = picomatch(config.paths.schema, { dot: true })
   change.changedSchemaFiles = changedFiles.filter((file) => isSchemaFile(file))
   return change

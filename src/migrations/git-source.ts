@@ -25,18 +25,18 @@ export async function openGitSource(repoDir: string, ref: string): Promise<GitSo
 }
 
 /**
- * The version a branch is compared with, as a pull request is: the merge base of `ref` and HEAD. Comparing
- * with `ref` itself would count migrations merged there after the branch started as deleted by the branch.
+ * Where HEAD left `tip` (their merge base), or null when HEAD still starts from the tip. A pull request is
+ * reviewed against the tip (that is what production will have run before it); the fork point tells which
+ * of the tip's migrations the branch could have deleted or edited.
  */
-export async function openMergeBaseSource(repoDir: string, ref: string): Promise<GitSource> {
-  const tip = await openGitSource(repoDir, ref)
+export async function openForkPointSource(repoDir: string, tip: GitSource): Promise<GitSource | null> {
   let commit: string
   try {
     commit = (await git(repoDir, ['merge-base', '--end-of-options', tip.commit, 'HEAD'])).trim()
   } catch {
-    throw new Error(`${ref} and HEAD have no common history in ${repoDir}`)
+    throw new Error(`${tip.ref} and HEAD have no common history in ${repoDir}`)
   }
-  return commit === tip.commit ? tip : new GitSource(repoDir, `merge-base of ${ref} and HEAD`, commit)
+  return commit === tip.commit ? null : new GitSource(repoDir, `merge-base of ${tip.ref} and HEAD`, commit)
 }
 
 export class GitSource implements FileSource {

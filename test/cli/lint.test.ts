@@ -206,12 +206,13 @@ describe('--base', () => {
     expect(run.code).toBe(1)
   })
 
-  it('compares with the merge base, so migrations merged on the base branch since are not taken as deleted', async () => {
+  it('deploys the branch onto the ref as it is now: a migration merged there meanwhile is context, not a deletion', async () => {
     const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { stdio: 'pipe' })
     git('checkout', '-q', 'main')
     writeFileSync(path.join(repo, 'drizzle/0002_audit.sql'), 'CREATE TABLE "audit" ("id" bigint PRIMARY KEY);\n')
     const journal = JSON.parse(readFileSync(path.join(repo, 'drizzle/meta/_journal.json'), 'utf8')) as { entries: unknown[] }
-    journal.entries.push({ idx: 2, version: '7', when: 1763000000000, tag: '0002_audit', breakpoints: true })
+    // Generated after the branch's migration: production will have run it first, so drizzle skips the branch's.
+    journal.entries.push({ idx: 2, version: '7', when: 1764000000000, tag: '0002_audit', breakpoints: true })
     writeFileSync(path.join(repo, 'drizzle/meta/_journal.json'), `${JSON.stringify(journal, null, 2)}\n`)
     git('add', '-A')
     git('commit', '-q', '-m', 'audit table on main')
@@ -219,6 +220,7 @@ describe('--base', () => {
     const report = JSON.parse((await runCli(['lint', '--repo', repo, '--base', 'main', '--format', 'json'])).stdout) as ReviewReport
     expect(report.reviewed.map((m) => m.id)).toEqual(['0002_order_status'])
     expect(report.findings.filter((f) => f.ruleId === 'edited-applied-migration')).toEqual([])
+    expect(report.findings.filter((f) => f.ruleId === 'drizzle-migration-out-of-order').map((f) => f.message)).toEqual([expect.stringContaining('0002_order_status')])
   })
 
   it('exits 2 for an unknown ref', async () => {

@@ -32,6 +32,17 @@ describe('compareMigrationSets', () => {
     expect(change.head).toBe(head)
   })
 
+  it('does not count what the base did after the branch left it (the fork point) as the branch deleting or editing', async () => {
+    const forkPoint = await drizzleSet({ '0000_a': 'SELECT 1;', '0001_b': 'SELECT 2;' })
+    const base = await drizzleSet({ '0000_a': 'SELECT 1;', '0001_b': 'SELECT 2 -- fixed on main;', '0002_c': 'SELECT 3;' })
+    const head = await drizzleSet({ '0000_a': 'SELECT 11;', '0001_b': 'SELECT 2;', '0003_d': 'SELECT 4;' })
+    const change = compareMigrationSets(base, head, [], configWith({}), forkPoint)
+    expect(ids(change.added)).toEqual(['0003_d'])
+    expect(change.edited.map(({ head }) => head.id)).toEqual(['0000_a'])
+    expect(change.removed).toEqual([])
+    expect(ids(compareMigrationSets(base, head, [], configWith({})).removed)).toEqual(['0002_c'])
+  })
+
   it('treats every migration as added when there is no base', async () => {
     const head = await drizzleSet({ '0000_a': 'SELECT 1;', '0001_b': 'SELECT 2;' })
     const change = compareMigrationSets(null, head, ['drizzle/0000_a.sql'], configWith({}))
