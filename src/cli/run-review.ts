@@ -152,7 +152,7 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
       const since = forkPoint ?? base
       const changedFiles = since ? await findChangedFiles(since, head, watchedDirs(targetConfig)) : []
       const replay = args.command === 'lint' ? {} : { replay: {} }
-      const report = await reviewChange({ base, forkPoint, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, ...replay })
+      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, ...replay })
       // Without a base every migration is reviewed: none at all usually means the wrong folder.
       if (!base && report.reviewed.length === 0) io.stderr.write(`note: no migrations found in ${path.join(target.root, target.dir)}\n`)
       reports.push(target.files ? restrict(report, target.files) : report)

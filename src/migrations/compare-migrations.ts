@@ -10,21 +10,22 @@ import type { MigrationChange, MigrationSet, TransactionMode } from './types.js'
  * bytes), removed (base only). `base` is null when the base has no readable version (e.g. a new repository).
  */
 /**
- * Base vs head. `forkPoint` is the set where the branch left the base (their merge base) when the base has
- * moved on since: migrations merged into the base after that are context the branch lacks, not deletions
- * or edits of the branch's own.
+ * Base vs head. `changedFiles` are the files the change itself touched (a pull request's files, which GitHub
+ * computes from the merge base; or a local diff from the merge base): only those can be the change's edits
+ * or deletions. A migration the base merged after the branch started is context the branch lacks, not a
+ * deletion, and an edit the base made meanwhile is not the branch's edit.
  */
-export function compareMigrationSets(base: MigrationSet | null, head: MigrationSet, changedFiles: string[], config: Config, forkPoint: MigrationSet | null = null): MigrationChange {
+export function compareMigrationSets(base: MigrationSet | null, head: MigrationSet, changedFiles: string[], config: Config): MigrationChange {
   const baseById = new Map((base?.migrations ?? []).map((migration) => [migration.id, migration]))
-  const forkById = forkPoint ? new Map(forkPoint.migrations.map((migration) => [migration.id, migration])) : null
   const headIds = new Set(head.migrations.map((migration) => migration.id))
+  const touched = new Set(changedFiles)
   const change: MigrationChange = { base, head, added: [], edited: [], removed: [], changedSchemaFiles: [], changedFiles }
   for (const migration of head.migrations) {
     const before = baseById.get(migration.id)
     if (!before) change.added.push(migration)
-    else if (before.hash !== migration.hash && forkById?.get(migration.id)?.hash !== migration.hash) change.edited.push({ base: before, head: migration })
+    else if (before.hash !== migration.hash && (touched.has(migration.path) || touched.has(before.path))) change.edited.push({ base: before, head: migration })
   }
-  change.removed = (base?.migrations ?? []).filter((migration) => !headIds.has(migration.id) && (!forkById || forkById.has(migration.id)))
+  change.removed = (base?.migrations ?? []).filter((migration) => !headIds.has(migration.id) && touched.has(migration.path))
   const isSchemaFile = picomatch(config.paths.schema, { dot: true })
   change.changedSchemaFiles = changedFiles.filter((file) => isSchemaFile(file))
   return change

@@ -15,10 +15,8 @@ import type { ReviewReport } from './review-report.js'
 export interface ReviewChangeOptions {
   /** The version the change applies to (the pull request's base); null reviews every migration of `head` on its own. */
   base: FileSource | null
-  /** Where the branch left `base`, when `base` has moved on since (see compareMigrationSets). */
-  forkPoint?: FileSource | null
   head: FileSource
-  /** Repository-relative files that differ between base and head (from the pull request, or computed). */
+  /** Repository-relative files the change touched, renames under both names: a pull request's files, or a local diff from the merge base. */
   changedFiles: string[]
   config: Config
   tableStats?: TableStats
@@ -51,13 +49,8 @@ function withoutRepeats(replayFindings: readonly Finding[], lintFindings: readon
  */
 export async function reviewChange(options: ReviewChangeOptions): Promise<ReviewReport> {
   const { config } = options
-  const [, base, head, forkPoint] = await Promise.all([
-    loadParser(),
-    options.base ? findMigrationSet(options.base, config) : null,
-    findMigrationSet(options.head, config),
-    options.forkPoint ? findMigrationSet(options.forkPoint, config) : null,
-  ])
-  const change = compareMigrationSets(base, head, options.changedFiles, config, forkPoint)
+  const [, base, head] = await Promise.all([loadParser(), options.base ? findMigrationSet(options.base, config) : null, findMigrationSet(options.head, config)])
+  const change = compareMigrationSets(base, head, options.changedFiles, config)
   const transactionMode = transactionModeFor(head, config)
   const findings = lintChange({ change, config, transactionMode, rules: options.rules, ...(options.tableStats ? { tableStats: options.tableStats } : {}) })
   let replay: ReplayReport | undefined

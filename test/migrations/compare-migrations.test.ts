@@ -24,7 +24,7 @@ describe('compareMigrationSets', () => {
   it('finds added migrations in application order, edited ones by id, and removed ones', async () => {
     const base = await drizzleSet({ '0000_a': 'SELECT 1;', '0001_b': 'SELECT 2;', '0002_c': 'SELECT 3;' })
     const head = await drizzleSet({ '0000_a': 'SELECT 1;', '0001_b': 'SELECT 22;', '0003_e': 'SELECT 5;', '0004_d': 'SELECT 4;' })
-    const change = compareMigrationSets(base, head, [], configWith({}))
+    const change = compareMigrationSets(base, head, ['0001_b.sql', '0002_c.sql', '0003_e.sql', '0004_d.sql'], configWith({}))
     expect(ids(change.added)).toEqual(['0003_e', '0004_d'])
     expect(change.edited.map(({ base, head }) => [base.text, head.text])).toEqual([['SELECT 2;', 'SELECT 22;']])
     expect(ids(change.removed)).toEqual(['0002_c'])
@@ -32,15 +32,16 @@ describe('compareMigrationSets', () => {
     expect(change.head).toBe(head)
   })
 
-  it('does not count what the base did after the branch left it (the fork point) as the branch deleting or editing', async () => {
-    const forkPoint = await drizzleSet({ '0000_a': 'SELECT 1;', '0001_b': 'SELECT 2;' })
+  it('does not count what the base did after the branch left it as the branch deleting or editing', async () => {
     const base = await drizzleSet({ '0000_a': 'SELECT 1;', '0001_b': 'SELECT 2 -- fixed on main;', '0002_c': 'SELECT 3;' })
     const head = await drizzleSet({ '0000_a': 'SELECT 11;', '0001_b': 'SELECT 2;', '0003_d': 'SELECT 4;' })
-    const change = compareMigrationSets(base, head, [], configWith({}), forkPoint)
+    // What the branch touched, as GitHub lists a pull request's files (from the merge base).
+    const touched = ['0000_a.sql', '0003_d.sql', 'meta/_journal.json']
+    const change = compareMigrationSets(base, head, touched, configWith({}))
     expect(ids(change.added)).toEqual(['0003_d'])
     expect(change.edited.map(({ head }) => head.id)).toEqual(['0000_a'])
     expect(change.removed).toEqual([])
-    expect(ids(compareMigrationSets(base, head, [], configWith({})).removed)).toEqual(['0002_c'])
+    expect(ids(compareMigrationSets(base, head, [...touched, '0002_c.sql'], configWith({})).removed)).toEqual(['0002_c'])
   })
 
   it('treats every migration as added when there is no base', async () => {
@@ -56,8 +57,8 @@ describe('compareMigrationSets', () => {
     const base = await drizzleSet({ '0000_a': 'SELECT 1;\n' })
     const same = await drizzleSet({ '0000_a': 'SELECT 1;\n' })
     const crlf = await drizzleSet({ '0000_a': 'SELECT 1;\r\n' })
-    expect(compareMigrationSets(base, same, [], configWith({})).edited).toEqual([])
-    expect(compareMigrationSets(base, crlf, [], configWith({})).edited).toHaveLength(1)
+    expect(compareMigrationSets(base, same, ['0000_a.sql'], configWith({})).edited).toEqual([])
+    expect(compareMigrationSets(base, crlf, ['0000_a.sql'], configWith({})).edited).toHaveLength(1)
   })
 
   it('picks the changed files that match the configured schema globs', async () => {
