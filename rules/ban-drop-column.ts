@@ -1,5 +1,21 @@
 import { alterTableCommands, displayName } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
+import type { Statement } from '../src/sql/parse.js'
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * Where `DROP [COLUMN] [IF EXISTS] <column>` stands in the statement. The parse tree gives ALTER TABLE
+ * subcommands no position, and a multi-column drop should point at each clause, not all at the table name.
+ */
+function dropClause(statement: Statement | undefined, column: string): { range: { start: number; end: number } } | undefined {
+  if (!statement) return undefined
+  const name = `(?:"${escape(column.replace(/"/g, '""'))}"|${/^[a-z_][a-z0-9_$]*$/.test(column) ? `${escape(column)}\\b` : '(?!)'})`
+  const match = new RegExp(`\\bDROP\\s+(?:COLUMN\\s+)?(?:IF\\s+EXISTS\\s+)?${name}`, 'i').exec(statement.text)
+  if (!match) return undefined
+  const start = statement.range.start.offset + match.index
+  return { range: { start, end: start + match[0].length } }
+}
 
 const BASE = 'CREATE TABLE users (id bigint PRIMARY KEY, email text, legacy_token text);'
 
@@ -33,7 +49,13 @@ export default defineRule({
           name: 'every dropped column of a multi-command ALTER, IF EXISTS and CASCADE included',
           base: BASE,
           sql: 'ALTER TABLE users DROP COLUMN IF EXISTS legacy_token CASCADE, DROP COLUMN email;',
-          errors: [{ messageId: 'dropColumn', line: 1, column: 13 }, { messageId: 'dropColumn' }],
+          errors: [{ messageId: 'dropColumn', line: 1, column: 19 }, { messageId: 'dropColumn', line: 1, column: 63 }],
+        },
+        {
+          name: 'each drop at its own clause, quoted names and any case',
+          base: BASE,
+          sql: 'ALTER TABLE "users"\n  drop column "legacy_token",\n  DROP IF EXISTS Email;',
+          errors: [{ messageId: 'dropColumn', line: 2, column: 3 }, { messageId: 'dropColumn', line: 3, column: 3 }],
         },
         { name: 'schema-qualified table, column unknown to the model (dropped anyway)', base: 'CREATE TABLE billing.invoices (id bigint);', sql: 'ALTER TABLE billing.invoices DROP COLUMN notes;', errors: [{ messageId: 'dropColumn' }] },
       ],
@@ -45,7 +67,7 @@ export default defineRule({
       const table = ctx.schema.table(node.relation)
       for (const cmd of alterTableCommands(node)) {
         if (cmd.subtype !== 'AT_DropColumn' || table?.columns.get(cmd.name)?.createdInChange) continue
-        ctx.report({ messageId: 'dropColumn', data: { table: displayName(node.relation), column: cmd.name }, node: node.relation })
+        ctx.report({ messageId: 'dropColumn', data: { table: displayName(node.relation), column: cmd.name }, ...(dropClause(ctx.statement, cmd.name) ?? { node: node.relation }) })
       }
     },
   }),
