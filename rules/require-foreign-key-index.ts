@@ -118,31 +118,36 @@ export default defineRule({
     },
   },
   check: (ctx) => {
-    const known = new Set<ConstraintInfo>()
-    /** Foreign keys that had an index when the batch began, by table. */
-    const coveredAtStart = new Map<TableInfo, ConstraintInfo[]>()
-    /** Tables whose indexes or keys the current statement can take away (known before it runs). */
-    let touched: TableInfo[] = []
+    /**
+     * Per table, the foreign keys it had when the change began and which of them an index covered. Taken
+     * just before the first statement that can change the table's keys or indexes, rather than for every
+     * table of the schema at every batch (linting a whole history reviews each migration as a batch).
+     */
+    const atStart = new Map<TableInfo, { keys: Set<ConstraintInfo>; covered: ConstraintInfo[] }>()
+    /** Tables whose keys or indexes the current statement can change, as named before it runs. */
+    let targets: TableInfo[] = []
+    /** The table the current statement can add foreign keys to (CREATE or ALTER TABLE). */
+    let keyTarget: PgNode | undefined
+    let createdHere = false
     const pendingNodes: Array<{ columns: string[]; anchor: Anchor }> = []
     const added: TrackedKey[] = []
     const uncovered: TrackedKey[] = []
 
     const foreignKeys = (table: TableInfo) => table.constraints.filter((c) => c.kind === 'foreign')
+    const snapshot = (table: TableInfo) => {
+      let start = atStart.get(table)
+      if (!start) {
+        const keys = foreignKeys(table)
+        start = { keys: new Set(keys), covered: keys.filter((fk) => isCovered(table, fk)) }
+        atStart.set(table, start)
+      }
+      return start
+    }
     const stillThere = (table: TableInfo, fk: ConstraintInfo) => ctx.schema.table(table) === table && table.constraints.includes(fk)
     const report = (messageId: 'missingIndex' | 'indexDropped', { table, fk, anchor }: TrackedKey) =>
       ctx.report({ messageId, data: { table: displayName(table), columns: fk.columns.join(', '), refTable: fk.references ? displayName(fk.references.table) : '?' }, at: anchor })
 
     return {
-      Change() {
-        for (const table of ctx.schema.allTables()) {
-          const covered: ConstraintInfo[] = []
-          for (const fk of foreignKeys(table)) {
-            known.add(fk)
-            if (isCovered(table, fk)) covered.push(fk)
-          }
-          if (covered.length) coveredAtStart.set(table, covered)
-        }
-      },
       Constraint(node, ancestors) {
         if (node.contype !== 'CONSTR_FOREIGN') return
         const fkAttrs = stringsOf(node.fk_attrs)
@@ -151,29 +156,37 @@ export default defineRule({
       },
       Statement(statement) {
         const node = statement.node
-        if (!node) touched = []
-        else if (statement.kind === 'AlterTableStmt') touched = [ctx.schema.table(node.relation)].filter((t): t is TableInfo => t !== undefined)
+        keyTarget = statement.kind === 'CreateStmt' || statement.kind === 'AlterTableStmt' ? node?.relation : undefined
+        if (!node) targets = []
+        else if (statement.kind === 'CreateStmt' || statement.kind === 'AlterTableStmt' || statement.kind === 'IndexStmt') targets = [ctx.schema.table(node.relation)].filter((t): t is TableInfo => t !== undefined)
         else if (statement.kind === 'DropStmt' && node.removeType === 'OBJECT_INDEX') {
-          touched = (node.objects ?? [])
+          targets = (node.objects ?? [])
             .map((object: PgNode) => stringsOf(object.List?.items))
             .map((parts: string[]) => ctx.schema.tableOfIndex(parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1] as string))
             .filter((t: TableInfo | undefined): t is TableInfo => t !== undefined)
-        } else touched = []
+        } else targets = []
+        for (const table of targets) snapshot(table)
+        // A table this statement creates starts with no keys.
+        createdHere = keyTarget !== undefined && !ctx.schema.table(keyTarget)
       },
       'Statement:exit'() {
         if (pendingNodes.length) {
-          for (const table of ctx.schema.allTables()) {
+          // Only CREATE TABLE and ALTER TABLE add foreign keys to the schema model.
+          const table = keyTarget && ctx.schema.table(keyTarget)
+          if (table) {
+            if (createdHere) atStart.set(table, { keys: new Set(), covered: [] })
+            const before = snapshot(table).keys
             for (const fk of foreignKeys(table)) {
-              if (known.has(fk)) continue
-              known.add(fk)
+              if (before.has(fk)) continue
+              before.add(fk)
               added.push({ table, fk, anchor: pendingNodes.find((p) => sameColumns(p.columns, fk.columns))?.anchor ?? ctx.anchor() })
             }
           }
           pendingNodes.length = 0
         }
         // Only an ALTER TABLE or DROP INDEX can take an index (or the key itself) away from an existing foreign key.
-        for (const table of touched) {
-          for (const fk of coveredAtStart.get(table) ?? []) {
+        for (const table of targets) {
+          for (const fk of atStart.get(table)?.covered ?? []) {
             if (stillThere(table, fk) && !isCovered(table, fk) && !uncovered.some((u) => u.fk === fk)) uncovered.push({ table, fk, anchor: ctx.anchor() })
           }
         }

@@ -46,8 +46,21 @@ function optionsOf(rule: Rule, raw: Record<string, unknown>): Record<string, unk
   return parsed.success ? parsed.data : schema.parse({})
 }
 
+/** Templates split once into literal text (even indexes) and placeholder names (odd): a run renders thousands of messages. */
+const compiledTemplates = new Map<string, string[]>()
+
 export function renderMessage(template: string, data: Record<string, string | number> | undefined): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => (data && name in data ? String(data[name]) : whole))
+  let parts = compiledTemplates.get(template)
+  if (!parts) {
+    parts = template.split(/\{\{\s*(\w+)\s*\}\}/)
+    compiledTemplates.set(template, parts)
+  }
+  let message = parts[0]!
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i]!
+    message += (data && name in data ? String(data[name]) : `{{${name}}}`) + parts[i + 1]!
+  }
+  return message
 }
 
 function tableKey(ref: TableRef): string {

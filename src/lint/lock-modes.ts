@@ -2,6 +2,7 @@ import type { PgNode, Statement } from '../sql/parse.js'
 import { refOf, type SchemaState, type TableRef } from '../schema/schema-state.js'
 import type { TableInfo } from '../schema/types.js'
 import { columnConstraints, optionEnabled, refOfNames, stringsOf } from './ast.js'
+import { memoizeOnSchema } from './schema-memo.js'
 
 /**
  * Which table-level locks a statement takes, from the parse tree and the schema model: the facts of
@@ -239,7 +240,9 @@ function createTableLocks(node: PgNode): TableLock[] {
  * a domain). Reads of other tables (ACCESS SHARE) are left out: nothing but ACCESS EXCLUSIVE waits on them.
  * Call it before the statement is applied to the schema (`Statement` hook or a node visitor).
  */
-export function locksTakenBy(statement: Pick<Statement, 'kind' | 'node'>, ctx: { schema: SchemaState }): TableLock[] {
+export const locksTakenBy: (statement: Pick<Statement, 'kind' | 'node'>, ctx: { schema: SchemaState }) => readonly TableLock[] = memoizeOnSchema(tableLocksOf)
+
+function tableLocksOf(statement: Pick<Statement, 'kind' | 'node'>, ctx: { schema: SchemaState }): TableLock[] {
   const node = statement.node
   if (!node) return []
   const { schema } = ctx

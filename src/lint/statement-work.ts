@@ -3,6 +3,7 @@ import { refOf, type SchemaState, type TableRef } from '../schema/schema-state.j
 import { type TypeRef, typeFromNode } from '../schema/types.js'
 import { columnConstraints, columnRefName, isKeyLookup, notNullScan, optionEnabled, rangeVarsIn, stringsOf } from './ast.js'
 import { alterTableAction, domainValidation, tablesUsingType } from './lock-modes.js'
+import { memoizeOnSchema } from './schema-memo.js'
 import { expressionVolatility } from './volatility.js'
 
 /**
@@ -145,7 +146,9 @@ export interface WorkContext {
  * and `REINDEX CONCURRENTLY` count (they are long, though they block no traffic). Call it before the
  * statement is applied to the schema.
  */
-export function workDoneBy(statement: Pick<Statement, 'kind' | 'node'>, ctx: WorkContext): TableWork[] {
+export const workDoneBy: (statement: Pick<Statement, 'kind' | 'node'>, ctx: WorkContext) => readonly TableWork[] = memoizeOnSchema(tableWorkOf, (ctx) => ctx.pgVersion)
+
+function tableWorkOf(statement: Pick<Statement, 'kind' | 'node'>, ctx: WorkContext): TableWork[] {
   const node = statement.node
   if (!node) return []
   const on = (relation: PgNode | undefined, kind: WorkKind, action: string): TableWork[] => (relation ? [{ table: refOf(relation), kind, action, node: relation }] : [])

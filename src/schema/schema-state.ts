@@ -69,6 +69,12 @@ export class SchemaState {
   private readonly madeInChange = new Set<{ createdInChange: boolean }>()
   private readonly enumsExtendedInChange = new Set<EnumInfo>()
   readonly extensions = new Set<string>()
+  /** Grows with every change to the model, so analyses of a statement can be reused until the schema moves. */
+  private changes = 0
+
+  get revision(): number {
+    return this.changes
+  }
 
   table(ref: TableRef | PgNode): TableInfo | undefined {
     // Hot path for rules: read the RangeVar in place rather than through refOf().
@@ -106,6 +112,7 @@ export class SchemaState {
 
   /** Ends a review batch: everything known so far counts as existing for the next one. */
   markAllExisting(): void {
+    this.changes++
     this.newTables.clear()
     for (const made of this.madeInChange) made.createdInChange = false
     this.madeInChange.clear()
@@ -115,6 +122,7 @@ export class SchemaState {
 
   /** Applies one parsed statement. `inChange` marks objects created by the change under review. */
   apply(kind: string, node: PgNode, inChange: boolean): void {
+    this.changes++
     switch (kind) {
       case 'CreateStmt':
         return this.createTable(node, inChange)
