@@ -6,14 +6,13 @@ import type { PgNode } from '../src/sql/parse.js'
 /** NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes. */
 const MAX_BYTES = 63
 
-const utf8 = new TextEncoder()
 
 /** The name PostgreSQL keeps: the first 63 bytes, never splitting a character (its `pg_mbcliplen`). */
 function truncate(name: string): string {
   let bytes = 0
   let end = 0
   for (const char of name) {
-    bytes += utf8.encode(char).length
+    bytes += Buffer.byteLength(char)
     if (bytes > MAX_BYTES) break
     end += char.length
   }
@@ -112,15 +111,16 @@ export default defineRule({
     return {
       ...visitors,
       'Statement:exit'(statement) {
-        // Only a name within a character (up to 4 bytes) of the limit can be the parser's truncation of a longer one.
-        const names = new Set(created)
+        // Only a name within a character (up to 4 bytes) of the limit can be the parser's truncation of a longer
+        // one; a UTF-8 name has at most 3 bytes per UTF-16 unit, so most names need no byte count at all.
+        const names = [...created]
         created.clear()
-        if (![...names].some((name) => utf8.encode(name).length > MAX_BYTES - 4)) return
+        if (!names.some((name) => name.length * 3 > MAX_BYTES - 4 && Buffer.byteLength(name) > MAX_BYTES - 4)) return
         const reported = new Set<string>()
         for (const token of identifierTokens(statement.text)) {
-          const bytes = utf8.encode(token.name).length
+          const bytes = Buffer.byteLength(token.name)
           const kept = truncate(token.name)
-          if (bytes <= MAX_BYTES || reported.has(token.name) || !names.has(kept)) continue
+          if (bytes <= MAX_BYTES || reported.has(token.name) || !names.includes(kept)) continue
           reported.add(token.name)
           const start = statement.range.start.offset + token.start
           ctx.report({ messageId: 'tooLong', data: { name: token.name, bytes, truncated: kept }, range: { start, end: statement.range.start.offset + token.end } })

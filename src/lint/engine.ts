@@ -385,6 +385,8 @@ export function lintChange(options: LintOptions): Finding[] {
     lintBatch(batch.reviewed)
     // Linting applied the reviewed migrations; without a base they begin the next batch's context.
     applied = batch.context.length + batch.reviewed.length
+    // No later batch reads these parse trees again: letting them die young keeps garbage collection cheap.
+    parsedCache.clear()
   }
   return findings.sort(compareFindings)
 
