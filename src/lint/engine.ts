@@ -69,17 +69,22 @@ function tableKey(ref: TableRef): string {
 
 /** A review batch: migrations the runner applies together, reviewed with everything before them as context. */
 interface Batch {
-  context: Migration[]
+  context: readonly Migration[]
   reviewed: Migration[]
 }
 
 /**
  * With a base, the change's new migrations form one batch on top of the base (that is what deploys).
- * Without one, every migration is reviewed as if it were deployed on its own after its predecessors.
+ * Without one, every migration is reviewed as if it were deployed on its own after its predecessors
+ * (whose context is the head's migrations before it: `contextLength` of them).
  */
-function batchesOf(change: MigrationChange): Batch[] {
-  if (change.base) return [{ context: change.base.migrations, reviewed: change.added }]
-  return change.head.migrations.map((migration, i) => ({ context: change.head.migrations.slice(0, i), reviewed: [migration] }))
+function* batchesOf(change: MigrationChange): Generator<Batch & { contextLength: number }> {
+  if (change.base) {
+    yield { context: change.base.migrations, contextLength: change.base.migrations.length, reviewed: change.added }
+    return
+  }
+  const migrations = change.head.migrations
+  for (let i = 0; i < migrations.length; i++) yield { context: migrations, contextLength: i, reviewed: [migrations[i]!] }
 }
 
 /** Tracks transaction boundaries and timeouts the way PostgreSQL will see them under the runner. */
@@ -298,10 +303,12 @@ export function lintChange(options: LintOptions): Finding[] {
     return location === undefined ? current.statement.range.start.offset : current.parsed.fileOffset(current.statement, location)
   }
 
+  /** Names an ignore directive may use for each rule: its id and its squawk aliases. */
+  const ignoreNames = new Map(options.rules.map((r) => [r.meta.id, new Set([r.meta.id, ...(r.meta.aliases ?? []).map((a) => a.replace(/^squawk:/, ''))])]))
   const suppressedBy = (ruleId: string, migrationPath: string, statement: Statement | undefined): IgnoreDirective | undefined => {
-    const names = new Set([ruleId, ...(byId.get(ruleId)?.meta.aliases ?? []).map((a) => a.replace(/^squawk:/, ''))])
-    const candidates = [...(statement ? (state.statementIgnores.get(statement) ?? []) : []), ...(state.fileIgnores.get(migrationPath) ?? [])]
-    return candidates.find((d) => d.rules.some((r) => names.has(r) && (d.dialect === 'squawk' || r === ruleId)))
+    const names = ignoreNames.get(ruleId)
+    const matches = (d: IgnoreDirective) => d.rules.some((r) => names?.has(r) && (d.dialect === 'squawk' || r === ruleId))
+    return (statement && state.statementIgnores.get(statement)?.find(matches)) || state.fileIgnores.get(migrationPath)?.find(matches)
   }
 
   const anchor = (node: PgNode | undefined): Anchor => {
@@ -378,13 +385,13 @@ export function lintChange(options: LintOptions): Finding[] {
 
   let applied = 0
   for (const batch of batchesOf(change)) {
-    for (const migration of batch.context.slice(applied)) {
-      for (const statement of withBodies(parse(migration).statements)) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
+    for (let i = applied; i < batch.contextLength; i++) {
+      for (const statement of withBodies(parse(batch.context[i]!).statements)) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
     }
     schema.markAllExisting()
     lintBatch(batch.reviewed)
     // Linting applied the reviewed migrations; without a base they begin the next batch's context.
-    applied = batch.context.length + batch.reviewed.length
+    applied = batch.contextLength + batch.reviewed.length
     // No later batch reads these parse trees again: letting them die young keeps garbage collection cheap.
     parsedCache.clear()
   }
@@ -394,20 +401,33 @@ export function lintChange(options: LintOptions): Finding[] {
     state = { reviewed, tracker: new TransactionTracker(transactionMode, config), current: undefined, fileIgnores: new Map(), statementIgnores: new Map(), used: new Set() }
     const { tracker, fileIgnores, statementIgnores, used } = state
 
-    const instances = contexts.map(({ rule, context }) => rule.rule.check(context))
     type Hook = (arg: any) => void
-    const hooks = (key: 'Statement' | 'Statement:exit' | 'Migration' | 'Change' | 'Change:exit'): Hook[] => instances.map((v) => v[key] as Hook | undefined).filter((h): h is Hook => h !== undefined)
-    const onStatement = hooks('Statement')
-    const onStatementExit = hooks('Statement:exit')
-    const onMigration = hooks('Migration')
-    const byKind = new Map<string, Array<(node: PgNode, ancestors: PgNode[]) => void>>()
-    for (const visitors of instances) {
-      for (const kind in visitors) {
-        const fn = visitors[kind]
-        if (!fn || kind === 'Statement' || kind === 'Statement:exit' || kind === 'Migration' || kind === 'Change' || kind === 'Change:exit') continue
-        const list = byKind.get(kind) ?? []
-        list.push(fn as (node: PgNode, ancestors: PgNode[]) => void)
-        byKind.set(kind, list)
+    type NodeVisitor = (node: PgNode, ancestors: PgNode[]) => void
+    const onStatement: Hook[] = []
+    const onStatementExit: Hook[] = []
+    const onMigration: Hook[] = []
+    const onChange: Hook[] = []
+    const onChangeExit: Hook[] = []
+    const lifecycle = new Map<string, Hook[]>([
+      ['Statement', onStatement],
+      ['Statement:exit', onStatementExit],
+      ['Migration', onMigration],
+      ['Change', onChange],
+      ['Change:exit', onChangeExit],
+    ])
+    const byKind = new Map<string, NodeVisitor[]>()
+    for (const { rule, context } of contexts) {
+      const visitors = rule.rule.check(context)
+      for (const key in visitors) {
+        const fn = visitors[key] as Hook | undefined
+        if (!fn) continue
+        const hooks = lifecycle.get(key)
+        if (hooks) hooks.push(fn)
+        else {
+          let list = byKind.get(key)
+          if (!list) byKind.set(key, (list = []))
+          list.push(fn)
+        }
       }
     }
     const visit = (kind: string, node: PgNode, ancestors: PgNode[]): void => {
@@ -418,7 +438,7 @@ export function lintChange(options: LintOptions): Finding[] {
     tracker.startBatch()
     const first = reviewed[0]
     state.current = first ? { migration: first, parsed: parse(first), statement: undefined } : undefined
-    for (const hook of hooks('Change')) hook(change)
+    for (const hook of onChange) hook(change)
     reviewed.forEach((migration, i) => {
       const parsed = parse(migration)
       const current = { migration, parsed, statement: undefined as Statement | undefined }
@@ -442,7 +462,7 @@ export function lintChange(options: LintOptions): Finding[] {
       }
       current.statement = undefined
     })
-    for (const hook of hooks('Change:exit')) hook(undefined)
+    for (const hook of onChangeExit) hook(undefined)
     reportIgnoreProblems()
 
     function collectIgnores(parsed: ParsedMigration): void {
