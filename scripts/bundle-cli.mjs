@@ -4,7 +4,7 @@
 import { build } from 'esbuild'
 
 await build({
-  entryPoints: { 'dba-review': 'src/cli/main.ts' },
+  entryPoints: { 'dba-review': 'src/cli/main.ts', 'lint-worker': 'src/lint/lint-worker.ts' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

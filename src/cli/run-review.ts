@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { readFile, stat } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { allRules } from '../../rules/index.js'
@@ -8,6 +9,7 @@ import type { Config } from '../config/schema.js'
 import { findTableStats } from '../config/table-stats.js'
 import { type ConfigProblem, decodeConfigBytes, formatConfigProblem } from '../config/validate-document.js'
 import type { Severity } from '../lint/finding.js'
+import { LintThreads } from '../lint/lint-threads.js'
 import { findChangedFiles, watchedDirs } from '../migrations/compare-migrations.js'
 import type { FileSource } from '../migrations/file-source.js'
 import { FsSource } from '../migrations/fs-source.js'
@@ -32,6 +34,9 @@ export type LintFormat = (typeof LINT_FORMATS)[number]
 export const REPLAY_FORMATS = ['text', 'json', 'markdown'] as const
 export type ReplayFormat = (typeof REPLAY_FORMATS)[number]
 
+/** More lint threads than this gain little: each pays its start and the parse of the history before its shard. */
+const MAX_LINT_THREADS = 4
+
 /** Command-line settings that override `replay:` in the config. */
 export interface ReplayOverrides {
   backend?: Config['replay']['backend']
@@ -45,6 +50,8 @@ export type ReviewArgs = {
   base?: string
   config?: string
   repo?: string
+  /** Threads for linting (this one included); default: the CPUs, at most `MAX_LINT_THREADS`. */
+  threads?: number
 } & (
   | { command: 'lint'; format: LintFormat }
   | { command: 'review'; format: LintFormat; replay: ReplayOverrides }
@@ -138,6 +145,7 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   const targets = await targetsOf(args.paths, root, io.cwd, config, Boolean(args.base))
   let base: GitSource | null = null
   let forkPoint: GitSource | null = null
+  const lintThreads = new LintThreads((args.threads ?? Math.min(availableParallelism(), MAX_LINT_THREADS)) - 1)
   try {
     if (args.base) {
       const usage = (error: Error) => Promise.reject(new UsageError(error.message))
@@ -152,12 +160,14 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
       const since = forkPoint ?? base
       const changedFiles = since ? await findChangedFiles(since, head, watchedDirs(targetConfig)) : []
       const replay = args.command === 'lint' ? {} : { replay: {} }
-      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, ...replay })
+      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, lintThreads, ...replay })
       // Without a base every migration is reviewed: none at all usually means the wrong folder.
       if (!base && report.reviewed.length === 0) io.stderr.write(`note: no migrations found in ${path.join(target.root, target.dir)}\n`)
       reports.push(target.files ? restrict(report, target.files) : report)
     }
     io.stdout.write(args.command === 'replay' ? renderReplay(reports, args.format, io) : render(reports, args.format, io))
+    const { recovered } = lintThreads.counts
+    if (recovered) io.stderr.write(`note: ${recovered} lint shard(s) ran on the main thread after a helper thread failed: ${lintThreads.lastFailure}\n`)
     const failed = reports.flatMap((r) => (r.replay?.status === 'error' ? [r.replay.error ?? 'unknown error'] : []))
     for (const reason of failed) io.stderr.write(`dba-review: the replay could not run: ${reason}\n`)
     if (failed.length) return EXIT.couldNotRun
@@ -167,6 +177,7 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   } finally {
     base?.close()
     forkPoint?.close()
+    await lintThreads.close()
   }
 }
 
