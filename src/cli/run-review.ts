@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
 import { readFile, stat } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { allRules } from '../../rules/index.js'
@@ -9,7 +8,7 @@ import type { Config } from '../config/schema.js'
 import { findTableStats } from '../config/table-stats.js'
 import { type ConfigProblem, decodeConfigBytes, formatConfigProblem } from '../config/validate-document.js'
 import type { Severity } from '../lint/finding.js'
-import { LintThreads } from '../lint/lint-threads.js'
+import { defaultLintThreads, LintThreads } from '../lint/lint-threads.js'
 import { findChangedFiles, watchedDirs } from '../migrations/compare-migrations.js'
 import type { FileSource } from '../migrations/file-source.js'
 import { FsSource } from '../migrations/fs-source.js'
@@ -34,9 +33,6 @@ export type LintFormat = (typeof LINT_FORMATS)[number]
 export const REPLAY_FORMATS = ['text', 'json', 'markdown'] as const
 export type ReplayFormat = (typeof REPLAY_FORMATS)[number]
 
-/** More lint threads than this gain little: each pays its start and the parse of the history before its shard. */
-const MAX_LINT_THREADS = 4
-
 /** Command-line settings that override `replay:` in the config. */
 export interface ReplayOverrides {
   backend?: Config['replay']['backend']
@@ -50,7 +46,7 @@ export type ReviewArgs = {
   base?: string
   config?: string
   repo?: string
-  /** Threads for linting (this one included); default: the CPUs, at most `MAX_LINT_THREADS`. */
+  /** Threads for linting (this one included); default: `defaultLintThreads()`. */
   threads?: number
 } & (
   | { command: 'lint'; format: LintFormat }
@@ -145,7 +141,7 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   const targets = await targetsOf(args.paths, root, io.cwd, config, Boolean(args.base))
   let base: GitSource | null = null
   let forkPoint: GitSource | null = null
-  const lintThreads = new LintThreads((args.threads ?? Math.min(availableParallelism(), MAX_LINT_THREADS)) - 1)
+  const lintThreads = new LintThreads((args.threads ?? defaultLintThreads()) - 1)
   try {
     if (args.base) {
       const usage = (error: Error) => Promise.reject(new UsageError(error.message))

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import { allRules } from '../../rules/index.js'
 import { startWorker } from '../threads/start-worker.js'
@@ -24,6 +25,14 @@ export interface Shard {
  */
 const HELPER_START_BYTES = 60_000
 const CONTEXT_BYTE_COST = 0.2
+/** More threads than this gain little: each pays its start and the parse of the history before its shard. */
+const MAX_LINT_THREADS = 4
+
+/** Threads (this one included) a run may lint on by default: one per CPU, at most `MAX_LINT_THREADS`. */
+export function defaultLintThreads(): number {
+  return Math.min(availableParallelism(), MAX_LINT_THREADS)
+}
+
 /** Below this much SQL a run finishes before a helper would have started. */
 const MIN_PARALLEL_BYTES = 2 * HELPER_START_BYTES
 
