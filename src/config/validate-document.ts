@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module'
 import type { Document, Node } from 'yaml'
 import type * as Yaml from 'yaml'
-import type { z } from 'zod'
+import { en } from 'zod/locales'
+import * as z from 'zod/mini'
 import { LineIndex, type SourceRange } from '../sql/source.js'
 
 /** A problem in a configuration-like file (the YAML config, the table stats JSON), at the offending key. */
@@ -103,6 +104,9 @@ function dotted(path: readonly PathSegment[]): string {
 
 type Issue = z.core.$ZodIssue
 
+// zod/mini loads no locale: without English, the messages `flatten` passes on would all be "Invalid input".
+z.config(en())
+
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   let value = root
   for (const segment of path) {
@@ -169,12 +173,12 @@ function flatten(issue: Issue, prefix: readonly PathSegment[], value: unknown): 
 }
 
 /** Validates a located document's value against a zod schema; every issue becomes a positioned problem. */
-export function validateDocument<S extends z.ZodType>(
+export function validateDocument<S extends z.core.$ZodType>(
   document: LocatedDocument,
   value: unknown,
   schema: S,
 ): { ok: true; value: z.output<S> } | { ok: false; problems: ConfigProblem[] } {
-  const result = schema.safeParse(value)
+  const result = z.safeParse(schema, value)
   if (result.success) return { ok: true, value: result.data }
   const problems = result.error.issues.flatMap((issue) => flatten(issue, [], value)).map((p) => document.problemAt(p.path, p.message))
   return { ok: false, problems }

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini'
 import type { Config } from '../config/schema.js'
 import type { Migration, MigrationChange, SetProblem, TransactionMode } from '../migrations/types.js'
 import { type ParsedMigration, type PgNode, type Statement, parseMigration } from '../sql/parse.js'
@@ -42,8 +43,8 @@ export function resolveRules(rules: readonly Rule[], config: Config): ResolvedRu
 function optionsOf(rule: Rule, raw: Record<string, unknown>): Record<string, unknown> {
   const schema = rule.meta.options
   if (!schema) return raw
-  const parsed = schema.safeParse(raw)
-  return parsed.success ? parsed.data : schema.parse({})
+  const parsed = z.safeParse(schema, raw)
+  return parsed.success ? parsed.data : z.parse(schema, {})
 }
 
 export function renderMessage(template: string, data: Record<string, string | number> | undefined): string {

@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod'
+import type * as z from 'zod/mini'
 import type { Config } from '../config/schema.js'
 import type { Migration, MigrationChange, TransactionMode } from '../migrations/types.js'
 import type { PgNode, Statement } from '../sql/parse.js'
@@ -65,7 +65,7 @@ export interface RuleMeta<MessageId extends string = string> {
   /** What to do instead, in one or two sentences. Markdown. */
   safeAlternative: string
   /** Schema of `rules.<id>.options`; it must accept `{}` (every field defaulted or optional). The engine passes the parsed value as `ctx.options`. */
-  options?: ZodType<Record<string, unknown>>
+  options?: z.core.$ZodType<Record<string, unknown>>
   /** Message templates by id; `{{name}}` placeholders come from `report({ data })`. */
   messages: Record<MessageId, string>
   /** When a machine-applicable fix is offered, in one sentence; absent when the rule never fixes. */
