@@ -1,7 +1,11 @@
 // Bundles the CLI into dist/cli/ (one module plus lazily loaded chunks). Loading one file instead of a
 // hundred ES modules is most of a short lint run's start-up; packages with native or WebAssembly parts,
 // and the app's, stay external.
+import { rmSync } from 'node:fs'
 import { build } from 'esbuild'
+
+// Chunk names carry content hashes: without emptying the folder, every build leaves the previous ones behind.
+rmSync('dist/cli', { recursive: true, force: true })
 
 await build({
   entryPoints: { 'dba-review': 'src/cli/main.ts' },
