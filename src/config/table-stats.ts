@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import type { TableStats } from '../lint/engine.js'
 import type { FileSource } from '../migrations/file-source.js'
-import { type ConfigProblem, decodeConfigBytes, LocatedDocument, validateDocument } from './validate-document.js'
+import { type ConfigProblem, decodeConfigBytes, loadYaml, LocatedDocument, validateDocument } from './validate-document.js'
 
 /** Stats files hold one entry per table; tens of thousands of tables fit well below this. */
 const MAX_STATS_BYTES = 32 * 1024 * 1024
@@ -37,7 +37,7 @@ export interface TableStatsResult {
   problems: ConfigProblem[]
 }
 
-/** Parses a stats file; never fails: a broken file yields its problems and whatever entries are valid. */
+/** Parses a stats file (after `loadYaml()`); never fails: a broken file yields its problems and whatever entries are valid. */
 export function parseTableStats(text: string, file: string): TableStatsResult {
   const parsed = LocatedDocument.parse(text, file)
   if ('problems' in parsed) return { stats: new Map(), problems: parsed.problems }
@@ -62,5 +62,6 @@ export async function findTableStats(source: FileSource, path: string): Promise<
   if (bytes === null) return { stats: new Map(), problems: [] }
   const decoded = decodeConfigBytes(bytes, path, MAX_STATS_BYTES)
   if ('problem' in decoded) return { stats: new Map(), problems: [decoded.problem] }
+  await loadYaml()
   return parseTableStats(decoded.text, path)
 }
