@@ -1,25 +1,27 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { isTemporary } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 import type { PgNode } from '../src/sql/parse.js'
 
 const SNAKE_CASE = '^[a-z_][a-z0-9_]*$'
 
-const regex = z.string().refine((source) => {
-  try {
-    new RegExp(source, 'u')
-    return true
-  } catch {
-    return false
-  }
-}, 'not a valid regular expression')
+const regex = z.string().check(
+  z.refine((source) => {
+    try {
+      new RegExp(source, 'u')
+      return true
+    } catch {
+      return false
+    }
+  }, 'not a valid regular expression'),
+)
 
 const optionsSchema = z.strictObject({
-  pattern: regex.default(SNAKE_CASE).describe('Regular expression every new name must match (default: snake_case).'),
-  tables: regex.optional().describe('Overrides `pattern` for tables.'),
-  columns: regex.optional().describe('Overrides `pattern` for columns.'),
-  indexes: regex.optional().describe('Overrides `pattern` for indexes.'),
-  constraints: regex.optional().describe('Overrides `pattern` for constraints.'),
+  pattern: z._default(regex, SNAKE_CASE).check(z.describe('Regular expression every new name must match (default: snake_case).')),
+  tables: z.optional(regex).check(z.describe('Overrides `pattern` for tables.')),
+  columns: z.optional(regex).check(z.describe('Overrides `pattern` for columns.')),
+  indexes: z.optional(regex).check(z.describe('Overrides `pattern` for indexes.')),
+  constraints: z.optional(regex).check(z.describe('Overrides `pattern` for constraints.')),
 })
 
 type Kind = 'table' | 'column' | 'index' | 'constraint'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { displayName } from '../src/lint/ast.js'
 import { insertStatementBefore } from '../src/lint/fixes.js'
 import { isDangerousLock, locksTakenBy } from '../src/lint/lock-modes.js'
@@ -6,10 +6,8 @@ import { defineRule } from '../src/lint/rule.js'
 
 const optionsSchema = z.strictObject({
   lockTimeout: z
-    .string()
-    .regex(/^[1-9]\d*\s*(ms|s|min)?$/, 'a PostgreSQL duration such as 2s or 500ms')
-    .default('5s')
-    .describe('The value the fix sets: how long a lock request may wait (and hold up the queries behind it) before the migration fails.'),
+    ._default(z.string().check(z.regex(/^[1-9]\d*\s*(ms|s|min)?$/, 'a PostgreSQL duration such as 2s or 500ms')), '5s')
+    .check(z.describe('The value the fix sets: how long a lock request may wait (and hold up the queries behind it) before the migration fails.')),
 })
 
 const BASE = 'CREATE TABLE orders (id bigint PRIMARY KEY, status text);'

@@ -1,10 +1,10 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { displayName } from '../src/lint/ast.js'
 import { createdTableVisitors } from '../src/lint/created-tables.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const optionsSchema = z.strictObject({
-  columns: z.array(z.string().min(1)).min(1).default(['created_at', 'updated_at']).describe('Columns every new table must have (e.g. `["createdAt", "updatedAt"]` for camelCase schemas).'),
+  columns: z._default(z.array(z.string().check(z.minLength(1))).check(z.minLength(1)), ['created_at', 'updated_at']).check(z.describe('Columns every new table must have (e.g. `["createdAt", "updatedAt"]` for camelCase schemas).')),
 })
 
 export default defineRule({

@@ -6,7 +6,7 @@ import { allRules } from '../../rules/index.js'
 import { CONFIG_PATH, type ConfigResult, findConfig, MAX_CONFIG_BYTES, parseConfig } from '../config/load-config.js'
 import type { Config } from '../config/schema.js'
 import { findTableStats } from '../config/table-stats.js'
-import { type ConfigProblem, decodeConfigBytes, formatConfigProblem } from '../config/validate-document.js'
+import { type ConfigProblem, decodeConfigBytes, formatConfigProblem, loadYaml } from '../config/validate-document.js'
 import type { Severity } from '../lint/finding.js'
 import { defaultLintThreads, LintThreads } from '../lint/lint-threads.js'
 import { findChangedFiles, watchedDirs } from '../migrations/compare-migrations.js'
@@ -114,6 +114,7 @@ async function loadConfig(args: ReviewArgs, root: string, cwd: string): Promise<
   })
   const decoded = decodeConfigBytes(bytes, args.config, MAX_CONFIG_BYTES)
   if ('problem' in decoded) return { ok: false, problems: [decoded.problem] }
+  await loadYaml()
   return parseConfig(decoded.text, args.config, ruleIds)
 }
 

@@ -1,6 +1,6 @@
 import type { FileSource } from '../migrations/file-source.js'
 import { type Config, configSchema, defaultConfig } from './schema.js'
-import { type ConfigProblem, decodeConfigBytes, LocatedDocument, validateDocument } from './validate-document.js'
+import { type ConfigProblem, decodeConfigBytes, loadYaml, LocatedDocument, validateDocument } from './validate-document.js'
 
 /** Where the configuration lives, read from the base branch in the app and from the working tree in the CLI. */
 export const CONFIG_PATH = '.github/dba-review.yml'
@@ -32,6 +32,7 @@ function suggestion(id: string, known: readonly string[]): string {
 /**
  * Parses and validates the YAML configuration. An empty file means defaults. Unknown rule ids under
  * `rules:` are reported and dropped (the rest of the config still applies); any other issue fails.
+ * Needs `loadYaml()` done.
  */
 export function parseConfig(text: string, file: string, ruleIds: readonly string[]): ConfigResult {
   const parsed = LocatedDocument.parse(text, file)
@@ -66,5 +67,6 @@ export async function findConfig(source: FileSource, ruleIds: readonly string[],
   if (bytes === null) return { ok: true, config: defaultConfig, file: null, problems: [] }
   const decoded = decodeConfigBytes(bytes, path, MAX_CONFIG_BYTES)
   if ('problem' in decoded) return { ok: false, problems: [decoded.problem] }
+  await loadYaml()
   return parseConfig(decoded.text, path, ruleIds)
 }

@@ -1,17 +1,17 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import type { TableStats } from '../lint/engine.js'
 import type { FileSource } from '../migrations/file-source.js'
-import { type ConfigProblem, decodeConfigBytes, LocatedDocument, validateDocument } from './validate-document.js'
+import { type ConfigProblem, decodeConfigBytes, loadYaml, LocatedDocument, validateDocument } from './validate-document.js'
 
 /** Stats files hold one entry per table; tens of thousands of tables fit well below this. */
 const MAX_STATS_BYTES = 32 * 1024 * 1024
 
 const tableEntrySchema = z
   .strictObject({
-    rows: z.number().int().min(0).describe('Estimated live rows (`pg_class.reltuples`, or `pg_stat_user_tables.n_live_tup` when never analysed).'),
-    bytes: z.number().int().min(0).optional().describe('Total size on disk including indexes and TOAST (`pg_total_relation_size`).'),
+    rows: z.number().check(z.int(), z.minimum(0), z.describe('Estimated live rows (`pg_class.reltuples`, or `pg_stat_user_tables.n_live_tup` when never analysed).')),
+    bytes: z.optional(z.number().check(z.int(), z.minimum(0))).check(z.describe('Total size on disk including indexes and TOAST (`pg_total_relation_size`).')),
   })
-  .describe('One table\'s size.')
+  .check(z.describe('One table\'s size.'))
 
 /**
  * The table stats file (`lint.tableStats`, default `.github/dba-review/table-stats.json`): production
@@ -20,14 +20,14 @@ const tableEntrySchema = z
  */
 export const tableStatsFileSchema = z
   .strictObject({
-    $schema: z.string().optional().describe('Editor hint; ignored.'),
-    version: z.literal(1).describe('Format version; always 1.'),
-    generatedAt: z.string().optional().describe('When the stats were exported (ISO 8601).'),
+    $schema: z.optional(z.string()).check(z.describe('Editor hint; ignored.')),
+    version: z.literal(1).check(z.describe('Format version; always 1.')),
+    generatedAt: z.optional(z.string()).check(z.describe('When the stats were exported (ISO 8601).')),
     tables: z
-      .record(z.string().regex(/^[^.]+\..+$/, 'expected a schema-qualified table name such as "public.users"'), tableEntrySchema)
-      .describe('Sizes by schema-qualified table name (`schema.table`, unquoted, as PostgreSQL stores the names).'),
+      .record(z.string().check(z.regex(/^[^.]+\..+$/, 'expected a schema-qualified table name such as "public.users"')), tableEntrySchema)
+      .check(z.describe('Sizes by schema-qualified table name (`schema.table`, unquoted, as PostgreSQL stores the names).')),
   })
-  .describe('dba-review table stats file')
+  .check(z.describe('dba-review table stats file'))
 
 export type TableStatsFile = z.output<typeof tableStatsFileSchema>
 
@@ -37,7 +37,7 @@ export interface TableStatsResult {
   problems: ConfigProblem[]
 }
 
-/** Parses a stats file; never fails: a broken file yields its problems and whatever entries are valid. */
+/** Parses a stats file (after `loadYaml()`); never fails: a broken file yields its problems and whatever entries are valid. */
 export function parseTableStats(text: string, file: string): TableStatsResult {
   const parsed = LocatedDocument.parse(text, file)
   if ('problems' in parsed) return { stats: new Map(), problems: parsed.problems }
@@ -62,5 +62,6 @@ export async function findTableStats(source: FileSource, path: string): Promise<
   if (bytes === null) return { stats: new Map(), problems: [] }
   const decoded = decodeConfigBytes(bytes, path, MAX_STATS_BYTES)
   if ('problem' in decoded) return { stats: new Map(), problems: [decoded.problem] }
+  await loadYaml()
   return parseTableStats(decoded.text, path)
 }

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module'
 import type { Document, Node } from 'yaml'
 import type * as Yaml from 'yaml'
-import type { z } from 'zod'
+import { en } from 'zod/locales'
+import * as z from 'zod/mini'
 import { LineIndex, type SourceRange } from '../sql/source.js'
 
 /** A problem in a configuration-like file (the YAML config, the table stats JSON), at the offending key. */
@@ -28,9 +28,23 @@ export function decodeConfigBytes(bytes: Buffer, file: string, limit: number): {
   return { text: bytes.toString('utf8') }
 }
 
-// The YAML library takes ~60 ms to load: only runs that have a document to parse pay for it.
-let yamlModule: typeof Yaml | undefined
-const yaml = (): typeof Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml)
+// The CommonJS package's `module.exports`: what `default` is both for Node and for the CLI bundle, which
+// gives a dynamically imported CommonJS module no named exports.
+type YamlLibrary = typeof Yaml.default
+
+let yamlModule: YamlLibrary | undefined
+/**
+ * Loads the YAML library once per process; `LocatedDocument.parse` needs it. Loading takes ~25 ms (~7 in
+ * the CLI, which bundles it into a chunk of its own): only runs that have a document to parse pay for it.
+ */
+export async function loadYaml(): Promise<void> {
+  yamlModule ??= (await import('yaml')).default
+}
+
+function yaml(): YamlLibrary {
+  if (!yamlModule) throw new Error('the YAML library is not loaded: await loadYaml() first')
+  return yamlModule
+}
 
 type PathSegment = PropertyKey
 
@@ -46,7 +60,7 @@ export class LocatedDocument {
     this.lines = new LineIndex(text)
   }
 
-  /** Parses `text`; syntax errors come back as problems (the document is unusable then). */
+  /** Parses `text` (after `loadYaml()`); syntax errors come back as problems (the document is unusable then). */
   static parse(text: string, file: string): { document: LocatedDocument; value: unknown } | { problems: ConfigProblem[] } {
     const doc = yaml().parseDocument(text, { prettyErrors: false })
     const document = new LocatedDocument(file, text, doc)
@@ -102,6 +116,9 @@ function dotted(path: readonly PathSegment[]): string {
 }
 
 type Issue = z.core.$ZodIssue
+
+// zod/mini loads no locale: without English, the messages `flatten` passes on would all be "Invalid input".
+z.config(en())
 
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   let value = root
@@ -169,12 +186,12 @@ function flatten(issue: Issue, prefix: readonly PathSegment[], value: unknown): 
 }
 
 /** Validates a located document's value against a zod schema; every issue becomes a positioned problem. */
-export function validateDocument<S extends z.ZodType>(
+export function validateDocument<S extends z.core.$ZodType>(
   document: LocatedDocument,
   value: unknown,
   schema: S,
 ): { ok: true; value: z.output<S> } | { ok: false; problems: ConfigProblem[] } {
-  const result = schema.safeParse(value)
+  const result = z.safeParse(schema, value)
   if (result.success) return { ok: true, value: result.data }
   const problems = result.error.issues.flatMap((issue) => flatten(issue, [], value)).map((p) => document.problemAt(p.path, p.message))
   return { ok: false, problems }

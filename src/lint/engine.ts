@@ -1,3 +1,4 @@
+import * as z from 'zod/mini'
 import type { Config } from '../config/schema.js'
 import type { Migration, MigrationChange, SetProblem, TransactionMode } from '../migrations/types.js'
 import { type ParsedMigration, type PgNode, type Statement, parseMigration } from '../sql/parse.js'
@@ -47,8 +48,8 @@ export function resolveRules(rules: readonly Rule[], config: Config): ResolvedRu
 function optionsOf(rule: Rule, raw: Record<string, unknown>): Record<string, unknown> {
   const schema = rule.meta.options
   if (!schema) return raw
-  const parsed = schema.safeParse(raw)
-  return parsed.success ? parsed.data : schema.parse({})
+  const parsed = z.safeParse(schema, raw)
+  return parsed.success ? parsed.data : z.parse(schema, {})
 }
 
 /** Templates split once into literal text (even indexes) and placeholder names (odd): a run renders thousands of messages. */

@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod'
+import type * as z from 'zod/mini'
 import type { Config } from '../config/schema.js'
 import type { Migration, MigrationChange, TransactionMode } from '../migrations/types.js'
 import type { PgNode, Statement } from '../sql/parse.js'
@@ -64,8 +64,8 @@ export interface RuleMeta<MessageId extends string = string> {
   rationale: string
   /** What to do instead, in one or two sentences. Markdown. */
   safeAlternative: string
-  /** Schema of `rules.<id>.options`; it must accept `{}` (every field defaulted or optional). The engine passes the parsed value as `ctx.options`. */
-  options?: ZodType<Record<string, unknown>>
+  /** zod/mini schema of `rules.<id>.options` (see `src/config/schema.ts` on why mini); it must accept `{}` (every field defaulted or optional). The engine passes the parsed value as `ctx.options`. */
+  options?: z.core.$ZodType<Record<string, unknown>>
   /** Message templates by id; `{{name}}` placeholders come from `report({ data })`. */
   messages: Record<MessageId, string>
   /** When a machine-applicable fix is offered, in one sentence; absent when the rule never fixes. */

@@ -1,4 +1,5 @@
-import { loadModule, parseSync } from 'libpg-query'
+import { createRequire } from 'node:module'
+import type * as LibpgQuery from 'libpg-query'
 import type { Migration } from '../migrations/types.js'
 import { type Comment, skipTrivia, splitStatements } from './lexer.js'
 import { LineIndex, type Position, type SourceRange } from './source.js'
@@ -47,11 +48,22 @@ export interface ParsedMigration {
   fileOffset(statement: Statement, byteLocation: number): number
 }
 
+let libpgQuery: typeof LibpgQuery | undefined
 let loaded: Promise<void> | undefined
-/** Loads the WebAssembly parser once per process (~20 ms). */
+/**
+ * Loads the WebAssembly parser once per process (~20 ms); parsing needs it. Required here rather than
+ * imported: commands that never parse (`rules`) skip the package, and `require` spares the ESM loader's
+ * scan of a CommonJS package's exports (~5 ms of every run).
+ */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule()
+  libpgQuery ??= createRequire(import.meta.url)('libpg-query') as typeof LibpgQuery
+  loaded ??= libpgQuery.loadModule()
   return loaded
+}
+
+function parseSync(sql: string) {
+  if (!libpgQuery) throw new Error('the SQL parser is not loaded: await loadParser() first')
+  return libpgQuery.parseSync(sql)
 }
 
 interface Chunk {
