@@ -185,14 +185,26 @@ function flatten(issue: Issue, prefix: readonly PathSegment[], value: unknown): 
   }
 }
 
+/** A problem at a key path of a value, before a document gives it a position. */
+export interface KeyIssue {
+  path: PathSegment[]
+  message: string
+}
+
+/** Validates a value against a zod schema; every issue becomes a one-line message at its key path. */
+export function validateValue<S extends z.core.$ZodType>(value: unknown, schema: S): { ok: true; value: z.output<S> } | { ok: false; issues: KeyIssue[] } {
+  const result = z.safeParse(schema, value)
+  if (result.success) return { ok: true, value: result.data }
+  return { ok: false, issues: result.error.issues.flatMap((issue) => flatten(issue, [], value)) }
+}
+
 /** Validates a located document's value against a zod schema; every issue becomes a positioned problem. */
 export function validateDocument<S extends z.core.$ZodType>(
   document: LocatedDocument,
   value: unknown,
   schema: S,
 ): { ok: true; value: z.output<S> } | { ok: false; problems: ConfigProblem[] } {
-  const result = z.safeParse(schema, value)
-  if (result.success) return { ok: true, value: result.data }
-  const problems = result.error.issues.flatMap((issue) => flatten(issue, [], value)).map((p) => document.problemAt(p.path, p.message))
-  return { ok: false, problems }
+  const result = validateValue(value, schema)
+  if (result.ok) return result
+  return { ok: false, problems: result.issues.map((issue) => document.problemAt(issue.path, issue.message)) }
 }
