@@ -39,7 +39,6 @@ export interface DbaReviewApp {
 export function createDbaReviewApp(options: AppOptions): DbaReviewApp {
   const state = new AppState(options.clock)
   const queue = new JobQueue({ concurrency: options.concurrency ?? 2, maxAttempts: 5, retryDelay: retryDelayOf })
-  const ruleIds = allRules.map((r) => r.meta.id)
   const gitCache = createGitCache()
 
   const appFn: ApplicationFunction = (app: Probot) => {
@@ -63,7 +62,7 @@ export function createDbaReviewApp(options: AppOptions): DbaReviewApp {
       queue,
       state,
       appId: async () => (await findIdentity()).appId,
-      gateway: async (context: Context, owner: string, repo: string) => new GitHubRepoGateway(context.octokit, owner, repo, await findIdentity(), ruleIds, gitCache),
+      gateway: async (context: Context, owner: string, repo: string) => new GitHubRepoGateway(context.octokit, owner, repo, await findIdentity(), allRules, gitCache),
       deps: async (): Promise<JobDeps> => {
         const { login, rulesDocsUrl } = await findIdentity()
         return { state, reviewChange: options.reviewChange, appLogin: login, rulesDocsUrl, isRetryable: (error) => retryDelayOf(error) !== null }

@@ -107,15 +107,14 @@ function restrict(report: ReviewReport, files: Set<string>): ReviewReport {
 }
 
 async function loadConfig(args: ReviewArgs, root: string, cwd: string): Promise<ConfigResult> {
-  const ruleIds = allRules.map((r) => r.meta.id)
-  if (!args.config) return findConfig(new FsSource(root), ruleIds)
+  if (!args.config) return findConfig(new FsSource(root), allRules)
   const bytes = await readFile(path.resolve(cwd, args.config)).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`--config ${args.config}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
   })
   const decoded = decodeConfigBytes(bytes, args.config, MAX_CONFIG_BYTES)
   if ('problem' in decoded) return { ok: false, problems: [decoded.problem] }
   await loadYaml()
-  return parseConfig(decoded.text, args.config, ruleIds)
+  return parseConfig(decoded.text, args.config, allRules)
 }
 
 function warn(io: CliIo, problems: ConfigProblem[]): void {

@@ -4,6 +4,7 @@ import { CONFIG_PATH, findConfig } from '../config/load-config.js'
 import { configSchema } from '../config/schema.js'
 import { formatConfigProblem } from '../config/validate-document.js'
 import type { ConfigResult, TreeSource } from '../jobs/gateway.js'
+import type { Rule } from '../lint/rule.js'
 
 type Json = Record<string, unknown>
 
@@ -25,12 +26,12 @@ function deepMerge(target: Json, patch: Json): Json {
  * and deep-merged under the local file by Probot's config plugin. Fails closed: on any problem the review
  * does not run on a guessed config, and each problem names the file and the key.
  */
-export async function findAppConfig(octokit: ProbotOctokit, owner: string, repo: string, base: TreeSource, ruleIds: readonly string[]): Promise<ConfigResult> {
+export async function findAppConfig(octokit: ProbotOctokit, owner: string, repo: string, base: TreeSource, rules: readonly Rule[]): Promise<ConfigResult> {
   const local = await base.read(CONFIG_PATH)
   const localValue = local === null ? null : safeParseYaml(local.toString('utf8'))
   const extendsOthers = local === null || (isObject(localValue) && '_extends' in localValue)
   if (!extendsOthers) {
-    const result = await findConfig(base, ruleIds)
+    const result = await findConfig(base, rules)
     const source = `${CONFIG_PATH} at ${base.sha.slice(0, 7)}`
     if (!result.ok) return { ok: false, problems: result.problems.map(formatConfigProblem), source }
     return { ok: true, config: result.config, source: result.file === null ? 'defaults' : source, notes: result.problems.map(formatConfigProblem) }

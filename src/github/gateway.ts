@@ -3,6 +3,7 @@ import { CHECK_NAME } from '../report/render-check-run.js'
 import type { ExistingInlineComment, InlineComment } from '../report/render-inline-comments.js'
 import type { CheckRunRef, CheckRunWrite, ConfigResult, Reaction, RepoGateway, TreeSource } from '../jobs/gateway.js'
 import type { PullContext } from '../gate/pull-context.js'
+import type { Rule } from '../lint/rule.js'
 import { findAppConfig } from './config.js'
 import { GitHubPullContext } from './pull-context.js'
 import { GitHubTreeSource, type GitCache } from './tree-source.js'
@@ -31,7 +32,7 @@ export class GitHubRepoGateway implements RepoGateway {
     readonly owner: string,
     readonly repo: string,
     private readonly identity: AppIdentity,
-    private readonly ruleIds: readonly string[],
+    private readonly rules: readonly Rule[],
     private readonly cache: GitCache,
   ) {}
 
@@ -48,7 +49,7 @@ export class GitHubRepoGateway implements RepoGateway {
   }
 
   config(base: TreeSource): Promise<ConfigResult> {
-    return findAppConfig(this.octokit, this.owner, this.repo, base, this.ruleIds)
+    return findAppConfig(this.octokit, this.owner, this.repo, base, this.rules)
   }
 
   async findCheckRun(headSha: string): Promise<CheckRunRef | null> {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { allRules } from '../../rules/index.js'
 import { findConfig, parseConfig } from '../../src/config/load-config.js'
 import { defaultConfig } from '../../src/config/schema.js'
 import { formatConfigProblem } from '../../src/config/validate-document.js'
 import type { FileSource } from '../../src/migrations/file-source.js'
 
 const FILE = '.github/dba-review.yml'
-const RULES = ['ban-drop-column', 'ban-drop-table', 'require-concurrent-index-creation']
+const RULES = allRules
 
 function problemsOf(text: string): string[] {
   const result = parseConfig(text, FILE, RULES)
@@ -85,6 +86,46 @@ describe('parseConfig', () => {
       `${FILE}:2:3: rules.ban-drop-colum: unknown rule id (did you mean ban-drop-column?); this setting is ignored`,
       `${FILE}:4:3: rules.made-up: unknown rule id; this setting is ignored`,
     ])
+  })
+
+  it('validates rule options by the rule\'s schema, at the offending key, and refuses the config', () => {
+    const text = ['rules:', '  ban-drop-table: warning', '  naming-convention:', '    options:', '      pattern: "(["', '      tables: 3', ''].join('\n')
+    expect(parseConfig(text, FILE, RULES).ok).toBe(false)
+    expect(problemsOf(text)).toEqual([
+      `${FILE}:5:7: rules.naming-convention.options.pattern: not a valid regular expression`,
+      `${FILE}:6:7: rules.naming-convention.options.tables: expected a string; got 3`,
+    ])
+    expect(problemsOf('rules:\n  require-timestamps: { severity: error, options: { columns: [] } }\n')).toEqual([
+      `${FILE}:2:53: rules.require-timestamps.options.columns: expected length >= 1; got a list`,
+    ])
+  })
+
+  it('reports unknown option keys', () => {
+    expect(problemsOf('rules:\n  require-lock-timeout:\n    options:\n      lock_timeout: 2s\n')).toEqual([`${FILE}:4:7: rules.require-lock-timeout.options.lock_timeout: unknown key`])
+  })
+
+  it('reports options given to a rule that takes none', () => {
+    expect(problemsOf('rules:\n  ban-drop-table:\n    options: { allow: true }\n')).toEqual([`${FILE}:3:5: rules.ban-drop-table.options: this rule takes no options`])
+  })
+
+  it('reports bad options together with other problems, each at its key', () => {
+    expect(problemsOf('rules:\n  made-up: off\n  naming-convention: { options: { pattern: "([" } }\npostgres:\n  version: 99\n')).toEqual([
+      `${FILE}:2:3: rules.made-up: unknown rule id; this setting is ignored`,
+      `${FILE}:3:35: rules.naming-convention.options.pattern: not a valid regular expression`,
+      `${FILE}:5:3: postgres.version: expected <= 18; got 99`,
+    ])
+  })
+
+  it('keeps valid options with the rule\'s defaults filled in', () => {
+    const text = ['rules:', '  naming-convention:', '    severity: error', '    options: { columns: "^[a-z][a-zA-Z0-9]*$" }', '  require-lock-timeout: { options: {} }', '  ban-drop-table: { options: {} }', ''].join('\n')
+    const result = parseConfig(text, FILE, RULES)
+    if (!result.ok) throw new Error(result.problems.map(formatConfigProblem).join('\n'))
+    expect(result.problems).toEqual([])
+    expect(result.config.rules).toEqual({
+      'naming-convention': { severity: 'error', options: { pattern: '^[a-z_][a-z0-9_]*$', columns: '^[a-z][a-zA-Z0-9]*$' } },
+      'require-lock-timeout': { options: { lockTimeout: '5s' } },
+      'ban-drop-table': { options: {} },
+    })
   })
 
   it('reports unknown rule ids together with fatal problems', () => {
