@@ -1,8 +1,7 @@
 import type { ProbotOctokit } from 'probot'
 import { parse } from 'yaml'
-import { CONFIG_PATH, findConfig } from '../config/load-config.js'
-import { configSchema } from '../config/schema.js'
-import { formatConfigProblem } from '../config/validate-document.js'
+import { CONFIG_PATH, findConfig, validateConfig } from '../config/load-config.js'
+import { formatConfigProblem, type KeyIssue } from '../config/validate-document.js'
 import type { ConfigResult, TreeSource } from '../jobs/gateway.js'
 import type { Rule } from '../lint/rule.js'
 
@@ -47,11 +46,11 @@ export async function findAppConfig(octokit: ProbotOctokit, owner: string, repo:
     })
     const used = files.filter((f) => f.config !== null).map((f) => `${f.owner}/${f.repo}:${f.path}`)
     const source = used.length > 0 ? used.join(' ← ') : 'defaults'
-    const parsed = configSchema.safeParse(config)
-    if (!parsed.success) {
-      return { ok: false, problems: parsed.error.issues.map((i) => `${source}: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`), source }
-    }
-    return { ok: true, config: parsed.data, source, notes: [] }
+    // The merged value has no one file to position problems in: they name the files and the key.
+    const described = (issues: KeyIssue[]) => issues.map((issue) => `${source}: ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    const result = validateConfig(config, rules)
+    if (!result.ok) return { ok: false, problems: described(result.issues), source }
+    return { ok: true, config: result.config, source, notes: described(result.notes) }
   } catch (error) {
     return { ok: false, problems: [error instanceof Error ? error.message : String(error)], source: CONFIG_PATH }
   }

@@ -74,6 +74,22 @@ describe('pull_request', () => {
     expect(run?.output.summary).toContain('rules.ban-drop-table')
   })
 
+  it('invalid rule options in the owner\'s shared config fail the check and name the file and key', async () => {
+    mock.app()
+    mock.installationToken()
+    mock.pull({ number: PR, headSha: HEAD, baseSha: BASE })
+    const { '.github/dba-review.yml': _local, ...withoutConfig } = baseTree
+    mock.tree(BASE, withoutConfig)
+    mock.orgConfig('rules:\n  naming-convention:\n    options: { pattern: "([" }\n')
+    mock.checkRunsForRef(HEAD)
+    mock.createCheckRun(41)
+    await deliver(app, 'pull_request', opened, 'd-org-config')
+    await app.queue.onIdle()
+    const [run] = sent('POST', '/repos/Codertocat/Hello-World/check-runs').map((r) => r.body as { conclusion: string; output: { title: string; summary: string } })
+    expect(run?.conclusion).toBe('failure')
+    expect(run?.output.summary).toContain('Codertocat/.github:.github/dba-review.yml: rules.naming-convention.options.pattern: not a valid regular expression')
+  })
+
   it('3,000 changed files or more fail closed (GitHub lists no more)', async () => {
     mockStart(Array.from({ length: 3000 }, (_, i) => ({ path: `src/file${i}.ts`, status: 'added' as const, patch: '@@ -0,0 +1 @@\n+x' })))
     mock.checkRunsForRef(HEAD)

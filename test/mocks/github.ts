@@ -204,7 +204,7 @@ export function repoMock(owner = 'Codertocat', repo = 'Hello-World') {
     orgConfig(content: string | null = null): nock.Scope {
       return scope()
         .get(`/repos/${owner}/.github/contents/.github%2Fdba-review.yml`)
-        .reply(validated(() => (content === null ? [404, { message: 'Not Found' }] : [200, content, { 'content-type': 'application/vnd.github.raw' }])))
+        .reply(validated(() => (content === null ? [404, { message: 'Not Found' }] : [200, content, { 'content-type': 'application/vnd.github.raw; charset=utf-8' }])))
     },
 
     codeownersErrors(ref: string, errors: Array<{ line: number; message: string }> = []): nock.Scope {
