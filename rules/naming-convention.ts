@@ -53,7 +53,6 @@ export default defineRule({
         { name: 'existing mixed-case names are not this change\'s', base: 'CREATE TABLE "Users" ("userId" bigint);', sql: 'ALTER TABLE "Users" ADD COLUMN "display_name" text;' },
         { name: 'temporary table', sql: 'CREATE TEMP TABLE "Scratch" ("A" int);' },
         { name: 'IF NOT EXISTS of an index the base has', base: 'CREATE TABLE t (a int); CREATE INDEX "tA" ON t (a);', sql: 'CREATE INDEX IF NOT EXISTS "tA" ON t (a);' },
-        { name: 'an invalid pattern option falls back to snake_case (the config loader reports it)', sql: 'CREATE TABLE users (id bigint);', options: { pattern: '([' } },
       ],
       invalid: [
         {

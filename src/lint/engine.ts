@@ -44,12 +44,14 @@ export function resolveRules(rules: readonly Rule[], config: Config): ResolvedRu
   return resolved
 }
 
-/** Options parsed by the rule's schema (defaults filled in). Invalid ones fall back to the defaults: the config loader reports them with their position. */
+/**
+ * Options parsed by the rule's schema (defaults filled in). The config loader (`validateConfig`) refuses a
+ * config with invalid options, naming the key, so an invalid one here is a bug in the caller: it throws
+ * rather than run the rule on options nobody asked for.
+ */
 function optionsOf(rule: Rule, raw: Record<string, unknown>): Record<string, unknown> {
   const schema = rule.meta.options
-  if (!schema) return raw
-  const parsed = z.safeParse(schema, raw)
-  return parsed.success ? parsed.data : z.parse(schema, {})
+  return schema ? z.parse(schema, raw) : raw
 }
 
 /** Templates split once into literal text (even indexes) and placeholder names (odd): a run renders thousands of messages. */

@@ -64,7 +64,7 @@ export interface RuleMeta<MessageId extends string = string> {
   rationale: string
   /** What to do instead, in one or two sentences. Markdown. */
   safeAlternative: string
-  /** zod/mini schema of `rules.<id>.options` (see `src/config/schema.ts` on why mini); it must accept `{}` (every field defaulted or optional). The engine passes the parsed value as `ctx.options`. */
+  /** zod/mini schema of `rules.<id>.options` (see `src/config/schema.ts` on why mini); it must accept `{}` (every field defaulted or optional). The config loader refuses options it rejects; the engine passes the parsed value as `ctx.options`. */
   options?: z.core.$ZodType<Record<string, unknown>>
   /** Message templates by id; `{{name}}` placeholders come from `report({ data })`. */
   messages: Record<MessageId, string>
