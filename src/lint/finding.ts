@@ -36,11 +36,16 @@ export interface Finding {
   source: 'lint' | 'replay'
 }
 
+/** Code-unit order: the same on every machine, whatever its locale (and no ICU data to load). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 export function compareFindings(a: Finding, b: Finding): number {
   return (
-    a.file.localeCompare(b.file) ||
+    compareText(a.file, b.file) ||
     a.range.start.offset - b.range.start.offset ||
     severityRank[b.severity] - severityRank[a.severity] ||
-    a.ruleId.localeCompare(b.ruleId)
+    compareText(a.ruleId, b.ruleId)
   )
 }
