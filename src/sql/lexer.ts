@@ -131,24 +131,33 @@ export function splitStatements(text: string): { statements: StatementSpan[]; tr
   return { statements, trailingComments: comments }
 }
 
-/** Offset of the first token at or after `from` (skipping whitespace and comments), and the comments skipped. */
+/** Offset of the first token at or after `from` (skipping whitespace and comments), and the comments skipped. The text ends at `to`. */
 export function skipTrivia(text: string, from: number, to = text.length): { offset: number; comments: Comment[] } {
   const comments: Comment[] = []
   let i = from
+  // Character codes, not `startsWith` and a regex per character: this runs before every statement of a history.
   while (i < to) {
-    if (text.startsWith('--', i)) {
+    const code = text.charCodeAt(i)
+    const next = i + 1 < to ? text.charCodeAt(i + 1) : -1
+    if (code === 0x2d && next === 0x2d) {
       const eol = text.indexOf('\n', i)
       const end = eol === -1 || eol > to ? to : eol
       comments.push({ start: i, end, text: text.slice(i + 2, end), kind: 'line' })
       i = end
-    } else if (text.startsWith('/*', i)) {
+    } else if (code === 0x2f && next === 0x2a) {
       const end = Math.min(skipBlockComment(text, i), to)
       comments.push({ start: i, end, text: text.slice(i + 2, Math.max(i + 2, end - 2)), kind: 'block' })
       i = end
-    } else if (/\s/.test(text[i] as string)) i++
+    } else if (isWhitespace(code)) i++
     else break
   }
   return { offset: i, comments }
+}
+
+/** `/\s/` on one character code. */
+function isWhitespace(code: number): boolean {
+  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d)
+  return /\s/.test(String.fromCharCode(code))
 }
 
 export interface IdentifierToken {
