@@ -1,7 +1,7 @@
-import { loadModule, parseSync } from 'libpg-query'
 import type { Migration } from '../migrations/types.js'
 import { type Comment, skipTrivia, splitStatements } from './lexer.js'
 import { LineIndex, type Position, type SourceRange } from './source.js'
+import { loadWasmParser, type ParseTree, parseSql, PgSyntaxError } from './wasm-parser.js'
 
 /** A libpg-query parse node: an object with a single key naming its kind, e.g. `{ IndexStmt: {...} }`. */
 export type PgNode = Record<string, any>
@@ -47,11 +47,9 @@ export interface ParsedMigration {
   fileOffset(statement: Statement, byteLocation: number): number
 }
 
-let loaded: Promise<void> | undefined
 /** Loads the WebAssembly parser once per process (~20 ms). */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule()
-  return loaded
+  return loadWasmParser()
 }
 
 interface Chunk {
@@ -129,9 +127,9 @@ export function parseMigration(migration: Migration): ParsedMigration {
   splitChunks(text, migration.breakpoints).forEach((chunk, chunkIndex) => {
     const toChar = byteToCharMapper(chunk.text)
     mappers.set(chunkIndex, { start: chunk.start, toChar })
-    let tree: { stmts?: Array<{ stmt: PgNode; stmt_location?: number; stmt_len?: number }> } | undefined
+    let tree: ParseTree | undefined
     try {
-      tree = parseSync(chunk.text)
+      tree = parseSql(chunk.text)
     } catch {
       tree = undefined
     }
@@ -153,7 +151,7 @@ export function parseMigration(migration: Migration): ParsedMigration {
     for (const span of split.statements) {
       const sql = chunk.text.slice(span.start, span.end)
       try {
-        const one = parseSync(sql) as { stmts?: Array<{ stmt: PgNode }> }
+        const one = parseSql(sql)
         const stmt = one.stmts?.[0]?.stmt ?? null
         push(chunkIndex, { start: chunk.start, text: chunk.text }, span.start, span.end, span.leadingComments, stmt)
         if (stmt && (one.stmts?.length ?? 0) === 1) {
@@ -161,10 +159,10 @@ export function parseMigration(migration: Migration): ParsedMigration {
           statementShift.set(statements[statements.length - 1] as Statement, span.start)
         }
       } catch (error) {
-        const details = (error as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails
-        const at = chunk.start + span.start + byteToCharMapper(sql)(Math.max(0, details?.cursorPosition ?? 0))
+        const cursor = error instanceof PgSyntaxError ? error.cursorPosition : 0
+        const at = chunk.start + span.start + byteToCharMapper(sql)(cursor)
         push(chunkIndex, { start: chunk.start, text: chunk.text }, span.start, span.end, span.leadingComments, null, {
-          message: details?.message ?? (error as Error).message,
+          message: (error as Error).message,
           position: lines.positionAt(at),
         })
       }
@@ -226,7 +224,7 @@ function plainDoBody(statement: Statement, register: (inner: Statement, shiftInS
     if (/^EXCEPTION\b/i.test(sql)) break
     let stmt: PgNode | undefined
     try {
-      stmt = (parseSync(sql) as { stmts?: Array<{ stmt: PgNode }> }).stmts?.[0]?.stmt
+      stmt = parseSql(sql).stmts?.[0]?.stmt
     } catch {
       return []
     }
