@@ -160,6 +160,29 @@ function isWhitespace(code: number): boolean {
   return /\s/.test(String.fromCharCode(code))
 }
 
+/**
+ * Whether `at` is outside every block comment when the text from `from` to `at` holds only whitespace,
+ * comments and stray `;` (the space between two statements): `at` is then at top level or inside a `--`
+ * comment. False when anything else comes first.
+ */
+export function isOutsideBlockComment(text: string, from: number, at: number): boolean {
+  let i = from
+  while (i < at) {
+    if (text.startsWith('--', i)) {
+      // A `--` cut in two by `at` is no comment on the side before it.
+      if (i + 2 > at) return false
+      const eol = text.indexOf('\n', i)
+      if (eol === -1 || eol >= at) return true
+      i = eol
+    } else if (text.startsWith('/*', i)) {
+      i = skipBlockComment(text, i)
+      if (i > at) return false
+    } else if (text[i] === ';' || /\s/.test(text[i] as string)) i++
+    else return false
+  }
+  return true
+}
+
 export interface IdentifierToken {
   /** Offsets in the scanned text. */
   start: number
