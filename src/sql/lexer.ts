@@ -177,7 +177,7 @@ export function isOutsideBlockComment(text: string, from: number, at: number): b
     } else if (text.startsWith('/*', i)) {
       i = skipBlockComment(text, i)
       if (i > at) return false
-    } else if (text[i] === ';' || /\s/.test(text[i] as string)) i++
+    } else if (text[i] === ';' || isWhitespace(text.charCodeAt(i))) i++
     else return false
   }
   return true
