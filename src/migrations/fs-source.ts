@@ -52,11 +52,16 @@ export class FsSource implements FileSource {
     }
   }
 
-  /** Whether the real path of `path` (repository-relative, canonical) is the root or below it. Throws when it does not exist. */
+  /** Whether `path` (repository-relative, canonical) exists and its real path is the root or below it. */
   private resolvesInsideRoot(path: string): boolean {
-    this.realRoot ??= realpathSync(this.root)
-    const real = realpathSync(join(this.root, path))
-    return real === this.realRoot || real.startsWith(this.realRoot + sep)
+    try {
+      this.realRoot ??= realpathSync(this.root)
+      const real = realpathSync(join(this.root, path))
+      return real === this.realRoot || real.startsWith(this.realRoot + sep)
+    } catch (error) {
+      if (isMissing(error)) return false
+      throw error
+    }
   }
 
   /** Adds the regular files below `dir` to `files` (repository path → path on disk). */
