@@ -131,24 +131,56 @@ export function splitStatements(text: string): { statements: StatementSpan[]; tr
   return { statements, trailingComments: comments }
 }
 
-/** Offset of the first token at or after `from` (skipping whitespace and comments), and the comments skipped. */
+/** Offset of the first token at or after `from` (skipping whitespace and comments), and the comments skipped. The text ends at `to`. */
 export function skipTrivia(text: string, from: number, to = text.length): { offset: number; comments: Comment[] } {
   const comments: Comment[] = []
   let i = from
+  // Character codes, not `startsWith` and a regex per character: this runs before every statement of a history.
   while (i < to) {
-    if (text.startsWith('--', i)) {
+    const code = text.charCodeAt(i)
+    const next = i + 1 < to ? text.charCodeAt(i + 1) : -1
+    if (code === 0x2d && next === 0x2d) {
       const eol = text.indexOf('\n', i)
       const end = eol === -1 || eol > to ? to : eol
       comments.push({ start: i, end, text: text.slice(i + 2, end), kind: 'line' })
       i = end
-    } else if (text.startsWith('/*', i)) {
+    } else if (code === 0x2f && next === 0x2a) {
       const end = Math.min(skipBlockComment(text, i), to)
       comments.push({ start: i, end, text: text.slice(i + 2, Math.max(i + 2, end - 2)), kind: 'block' })
       i = end
-    } else if (/\s/.test(text[i] as string)) i++
+    } else if (isWhitespace(code)) i++
     else break
   }
   return { offset: i, comments }
+}
+
+/** `/\s/` on one character code. */
+function isWhitespace(code: number): boolean {
+  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d)
+  return /\s/.test(String.fromCharCode(code))
+}
+
+/**
+ * Whether `at` is outside every block comment when the text from `from` to `at` holds only whitespace,
+ * comments and stray `;` (the space between two statements): `at` is then at top level or inside a `--`
+ * comment. False when anything else comes first.
+ */
+export function isOutsideBlockComment(text: string, from: number, at: number): boolean {
+  let i = from
+  while (i < at) {
+    if (text.startsWith('--', i)) {
+      // A `--` cut in two by `at` is no comment on the side before it.
+      if (i + 2 > at) return false
+      const eol = text.indexOf('\n', i)
+      if (eol === -1 || eol >= at) return true
+      i = eol
+    } else if (text.startsWith('/*', i)) {
+      i = skipBlockComment(text, i)
+      if (i > at) return false
+    } else if (text[i] === ';' || isWhitespace(text.charCodeAt(i))) i++
+    else return false
+  }
+  return true
 }
 
 export interface IdentifierToken {

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module'
-import type * as LibpgQuery from 'libpg-query'
 import type { Migration } from '../migrations/types.js'
-import { type Comment, skipTrivia, splitStatements } from './lexer.js'
+import { type Comment, isOutsideBlockComment, skipTrivia, splitStatements } from './lexer.js'
 import { LineIndex, type Position, type SourceRange } from './source.js'
+import { loadWasmParser, type ParseTree, parseSql, PgSyntaxError } from './wasm-parser.js'
 
 /** A libpg-query parse node: an object with a single key naming its kind, e.g. `{ IndexStmt: {...} }`. */
 export type PgNode = Record<string, any>
@@ -44,26 +43,13 @@ export interface ParsedMigration {
   /** Comments after the last statement. */
   trailingComments: Comment[]
   lines: LineIndex
-  /** Maps a node `location` (UTF-8 byte offset within the statement's chunk) to a file offset. */
+  /** Maps a node `location` (UTF-8 byte offset within the text the statement was parsed in: its file, chunk or own text) to a file offset. */
   fileOffset(statement: Statement, byteLocation: number): number
 }
 
-let libpgQuery: typeof LibpgQuery | undefined
-let loaded: Promise<void> | undefined
-/**
- * Loads the WebAssembly parser once per process (~20 ms); parsing needs it. Required here rather than
- * imported: commands that never parse (`rules`) skip the package, and `require` spares the ESM loader's
- * scan of a CommonJS package's exports (~5 ms of every run).
- */
+/** Loads the WebAssembly parser once per process (~20 ms); parsing needs it. Commands that never parse (`rules`) never load it. */
 export function loadParser(): Promise<void> {
-  libpgQuery ??= createRequire(import.meta.url)('libpg-query') as typeof LibpgQuery
-  loaded ??= libpgQuery.loadModule()
-  return loaded
-}
-
-function parseSync(sql: string) {
-  if (!libpgQuery) throw new Error('the SQL parser is not loaded: await loadParser() first')
-  return libpgQuery.parseSync(sql)
+  return loadWasmParser()
 }
 
 interface Chunk {
@@ -87,26 +73,119 @@ export function splitChunks(text: string, breakpoints: boolean): Chunk[] {
   }
 }
 
+function chunkEnd(chunk: Chunk): number {
+  return chunk.start + chunk.text.length
+}
+
 /** Converts UTF-8 byte offsets (libpg-query's unit) to UTF-16 offsets in `text`. */
 function byteToCharMapper(text: string): (byteOffset: number) => number {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(text)) return (b) => b
-  const charAtByte: number[] = []
-  let bytes = 0
-  for (let i = 0; i < text.length; i++) {
-    const code = text.codePointAt(i) as number
-    const size = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4
-    for (let k = 0; k < size; k++) charAtByte[bytes + k] = i
-    bytes += size
-    if (code >= 0x10000) i++
+  const byteLength = Buffer.byteLength(text)
+  if (byteLength === text.length) return (b) => b
+  // Offsets shift only at non-ASCII characters: keep where each starts (in bytes and UTF-16 units) and its size.
+  const byteStarts: number[] = []
+  const charStarts: number[] = []
+  const sizes: number[] = []
+  let shift = 0
+  for (const match of text.matchAll(/[^\x00-\x7f]/gu)) {
+    const size = Buffer.byteLength(match[0])
+    byteStarts.push(match.index + shift)
+    charStarts.push(match.index)
+    sizes.push(size)
+    shift += size - match[0].length
   }
-  charAtByte[bytes] = text.length
-  return (b) => charAtByte[Math.min(b, bytes)] as number
+  return (b) => {
+    if (b >= byteLength) return text.length
+    let low = 0
+    let high = byteStarts.length - 1
+    while (low <= high) {
+      const mid = (low + high) >> 1
+      if ((byteStarts[mid] as number) <= b) low = mid + 1
+      else high = mid - 1
+    }
+    // `high` is the last non-ASCII character starting at or before `b`; a byte inside it maps to its start.
+    if (high < 0) return b
+    const start = byteStarts[high] as number
+    const size = sizes[high] as number
+    const char = charStarts[high] as number
+    return b < start + size ? char : char + (size === 4 ? 2 : 1) + (b - start - size)
+  }
 }
 
 function nodeKind(node: PgNode): string {
   return Object.keys(node)[0] as string
 }
+
+/** Where node locations of a statement count from: the start of the text it was parsed in, in the file, and that text's byte→char map. */
+interface LocationOrigin {
+  start: number
+  toChar: (byteOffset: number) => number
+}
+
+/** A statement of a parse tree, in file offsets: `start` just after the previous statement's `;` (before comments), `end` at its own `;` (null: the end of its last token). */
+interface TreeStatement {
+  start: number
+  end: number | null
+  stmt: PgNode
+}
+
+interface ParsedText {
+  origin: LocationOrigin
+  statements: TreeStatement[]
+}
+
+/** Parses `sql`, which starts at file offset `start`; null when PostgreSQL rejects any of it. */
+function parseText(sql: string, start: number): ParsedText | null {
+  let tree: ParseTree
+  try {
+    tree = parseSql(sql)
+  } catch {
+    return null
+  }
+  const toChar = byteToCharMapper(sql)
+  const statements = (tree.stmts ?? []).map((raw) => {
+    const location = raw.stmt_location ?? 0
+    return { start: start + toChar(location), end: raw.stmt_len ? start + toChar(location + raw.stmt_len) : null, stmt: raw.stmt }
+  })
+  return { origin: { start, toChar }, statements }
+}
+
+/**
+ * Parses every chunk of a split file with one call into the parser, which costs less than one call per
+ * chunk. Returns the statements by chunk, or null unless that is exactly what parsing each chunk on its own
+ * gives (the file then goes chunk by chunk): no syntax error anywhere, no statement across a marker, and
+ * every marker read as a break, that is between statements, outside block comments, and with nothing after
+ * it on its line (the one parse takes a marker for a `--` comment, which would hide the rest of the line).
+ */
+function parseChunksAtOnce(text: string, chunks: Chunk[]): ParsedText[] | null {
+  const parsed = parseText(text, 0)
+  if (!parsed) return null
+  const byChunk: ParsedText[] = chunks.map(() => ({ origin: parsed.origin, statements: [] }))
+  let chunkIndex = 0
+  let previousEnd = 0
+  const crossMarker = (): boolean => {
+    const marker = chunkEnd(chunks[chunkIndex] as Chunk)
+    chunkIndex++
+    BLANK_REST_OF_LINE.lastIndex = marker + BREAKPOINT.length
+    return BLANK_REST_OF_LINE.test(text) && isOutsideBlockComment(text, previousEnd, marker)
+  }
+  for (const raw of parsed.statements) {
+    const first = skipTrivia(text, raw.start).offset
+    const end = raw.end ?? first + (splitStatements(text.slice(first)).statements[0]?.end ?? 0)
+    while (chunkIndex < chunks.length - 1 && first >= chunkEnd(chunks[chunkIndex] as Chunk)) {
+      if (!crossMarker()) return null
+    }
+    const chunk = chunks[chunkIndex] as Chunk
+    if (first < chunk.start || end > chunkEnd(chunk)) return null
+    ;(byChunk[chunkIndex] as ParsedText).statements.push({ start: Math.max(raw.start, chunk.start), end, stmt: raw.stmt })
+    previousEnd = text[end] === ';' ? end + 1 : end
+  }
+  while (chunkIndex < chunks.length - 1) {
+    if (!crossMarker()) return null
+  }
+  return byChunk
+}
+
+const BLANK_REST_OF_LINE = /[ \t\r]*(?:\n|$)/y
 
 /**
  * Parses one migration file with PostgreSQL's own grammar, chunk by chunk as the runner splits it.
@@ -118,76 +197,66 @@ export function parseMigration(migration: Migration): ParsedMigration {
   const text = migration.text
   const lines = new LineIndex(text)
   const statements: Statement[] = []
-  const mappers = new Map<number, { start: number; toChar: (b: number) => number }>()
-  let trailingComments: Comment[] = []
-  // Statements parsed on their own (fallback path) have node locations relative to their own text.
-  const statementShift = new Map<Statement, number>()
+  const trailingComments: Comment[] = []
+  const origins = new Map<Statement, LocationOrigin>()
 
-  const push = (chunkIndex: number, chunk: Chunk, spanStart: number, spanEnd: number, leading: Comment[], parsed: PgNode | null, error?: SyntaxError): void => {
-    const start = chunk.start + spanStart
-    const end = chunk.start + spanEnd
-    statements.push({
+  const push = (chunkIndex: number, start: number, end: number, leadingComments: Comment[], parsed: PgNode | null, error?: SyntaxError): Statement => {
+    const kind = parsed ? nodeKind(parsed) : null
+    const statement: Statement = {
       index: statements.length,
       chunk: chunkIndex,
       text: text.slice(start, end),
       range: lines.rangeOf(start, end),
-      kind: parsed ? nodeKind(parsed) : null,
-      node: parsed ? (parsed[nodeKind(parsed)] as PgNode) : null,
+      kind,
+      node: parsed ? (parsed[kind as string] as PgNode) : null,
       syntaxError: error,
-      leadingComments: leading.map((c) => ({ ...c, start: c.start + chunk.start, end: c.end + chunk.start })),
-    })
+      leadingComments,
+    }
+    statements.push(statement)
+    return statement
   }
 
-  splitChunks(text, migration.breakpoints).forEach((chunk, chunkIndex) => {
-    const toChar = byteToCharMapper(chunk.text)
-    mappers.set(chunkIndex, { start: chunk.start, toChar })
-    let tree: { stmts?: Array<{ stmt: PgNode; stmt_location?: number; stmt_len?: number }> } | undefined
-    try {
-      tree = parseSync(chunk.text)
-    } catch {
-      tree = undefined
-    }
-    if (tree) {
-      for (const raw of tree.stmts ?? []) {
-        const rawStart = toChar(raw.stmt_location ?? 0)
-        const { offset, comments } = skipTrivia(chunk.text, rawStart)
-        // stmt_len is 0 for a final statement without `;`: its end is the end of its last token.
-        const rawEnd = raw.stmt_len ? toChar((raw.stmt_location ?? 0) + raw.stmt_len) : offset + (splitStatements(chunk.text.slice(offset)).statements[0]?.end ?? 0)
-        const end = chunk.text[rawEnd] === ';' ? rawEnd + 1 : rawEnd
-        push(chunkIndex, chunk, offset, end, comments, raw.stmt)
+  const chunks = splitChunks(text, migration.breakpoints)
+  const parsedAtOnce = chunks.length > 1 ? parseChunksAtOnce(text, chunks) : null
+  chunks.forEach((chunk, chunkIndex) => {
+    const end = chunkEnd(chunk)
+    const parsed = parsedAtOnce?.[chunkIndex] ?? parseText(chunk.text, chunk.start)
+    if (parsed) {
+      for (const raw of parsed.statements) {
+        const { offset, comments } = skipTrivia(text, raw.start, end)
+        // A final statement without `;` ends at the end of its last token.
+        const tokensEnd = raw.end ?? offset + (splitStatements(text.slice(offset, end)).statements[0]?.end ?? 0)
+        origins.set(push(chunkIndex, offset, text[tokensEnd] === ';' ? tokensEnd + 1 : tokensEnd, comments, raw.stmt), parsed.origin)
       }
-      const lastEnd = statements.length && statements[statements.length - 1]!.chunk === chunkIndex ? statements[statements.length - 1]!.range.end.offset - chunk.start : 0
-      trailingComments = [...trailingComments, ...skipTrivia(chunk.text, skipSemicolons(chunk.text, lastEnd)).comments.map((c) => ({ ...c, start: c.start + chunk.start, end: c.end + chunk.start }))]
+      const last = statements[statements.length - 1]
+      const lastEnd = last?.chunk === chunkIndex ? last.range.end.offset : chunk.start
+      trailingComments.push(...skipTrivia(text, skipSemicolons(text, lastEnd, end), end).comments)
       return
     }
     // The chunk has at least one statement the grammar rejects: parse statement by statement.
     const split = splitStatements(chunk.text)
     for (const span of split.statements) {
       const sql = chunk.text.slice(span.start, span.end)
+      const start = chunk.start + span.start
+      const leading = shiftComments(span.leadingComments, chunk.start)
       try {
-        const one = parseSync(sql) as { stmts?: Array<{ stmt: PgNode }> }
-        const stmt = one.stmts?.[0]?.stmt ?? null
-        push(chunkIndex, { start: chunk.start, text: chunk.text }, span.start, span.end, span.leadingComments, stmt)
-        if (stmt && (one.stmts?.length ?? 0) === 1) {
-          // Node locations are relative to `sql`, not the chunk: remember the shift for this statement.
-          statementShift.set(statements[statements.length - 1] as Statement, span.start)
-        }
+        const stmt = parseSql(sql).stmts?.[0]?.stmt ?? null
+        const statement = push(chunkIndex, start, chunk.start + span.end, leading, stmt)
+        if (stmt) origins.set(statement, { start, toChar: byteToCharMapper(sql) })
       } catch (error) {
-        const details = (error as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails
-        const at = chunk.start + span.start + byteToCharMapper(sql)(Math.max(0, details?.cursorPosition ?? 0))
-        push(chunkIndex, { start: chunk.start, text: chunk.text }, span.start, span.end, span.leadingComments, null, {
-          message: details?.message ?? (error as Error).message,
-          position: lines.positionAt(at),
+        const cursor = error instanceof PgSyntaxError ? error.cursorPosition : 0
+        push(chunkIndex, start, chunk.start + span.end, leading, null, {
+          message: (error as Error).message,
+          position: lines.positionAt(start + byteToCharMapper(sql)(cursor)),
         })
       }
     }
-    trailingComments = [...trailingComments, ...split.trailingComments.map((c) => ({ ...c, start: c.start + chunk.start, end: c.end + chunk.start }))]
+    trailingComments.push(...shiftComments(split.trailingComments, chunk.start))
   })
 
   for (const statement of statements) {
     if (statement.kind !== 'DoStmt') continue
-    const chunkStart = mappers.get(statement.chunk)?.start ?? 0
-    const body = plainDoBody(statement, (inner, shift) => statementShift.set(inner, statement.range.start.offset - chunkStart + shift), lines)
+    const body = plainDoBody(statement, (inner, origin) => origins.set(inner, origin), lines)
     if (body.length) statement.body = body
   }
 
@@ -197,21 +266,19 @@ export function parseMigration(migration: Migration): ParsedMigration {
     trailingComments,
     lines,
     fileOffset(statement, byteLocation) {
-      const mapper = mappers.get(statement.chunk)
-      if (!mapper) return statement.range.start.offset
-      const shift = statementShift.get(statement)
-      if (shift !== undefined) {
-        const local = byteToCharMapper(statement.text)(byteLocation)
-        return mapper.start + shift + local
-      }
-      return mapper.start + mapper.toChar(byteLocation)
+      const origin = origins.get(statement)
+      return origin ? origin.start + origin.toChar(byteLocation) : statement.range.start.offset
     },
   }
 }
 
-function skipSemicolons(text: string, from: number): number {
+function shiftComments(comments: Comment[], by: number): Comment[] {
+  return comments.map((c) => ({ ...c, start: c.start + by, end: c.end + by }))
+}
+
+function skipSemicolons(text: string, from: number, to: number): number {
   let i = from
-  while (i < text.length && (text[i] === ';' || /\s/.test(text[i] as string))) i++
+  while (i < to && (text[i] === ';' || /\s/.test(text[i] as string))) i++
   return i
 }
 
@@ -219,7 +286,7 @@ function skipSemicolons(text: string, from: number): number {
  * The plain SQL statements of a DO block of the form `BEGIN <sql>; … [EXCEPTION WHEN … THEN …] END`, or []
  * when the body is anything else (PL/pgSQL control flow, dynamic EXECUTE): those stay opaque.
  */
-function plainDoBody(statement: Statement, register: (inner: Statement, shiftInStatement: number) => void, lines: LineIndex): Statement[] {
+function plainDoBody(statement: Statement, register: (inner: Statement, origin: LocationOrigin) => void, lines: LineIndex): Statement[] {
   const args: PgNode[] = statement.node?.args ?? []
   const language = args.find((a) => a.DefElem?.defname === 'language')?.DefElem.arg?.String?.sval ?? 'plpgsql'
   const code: string | undefined = args.find((a) => a.DefElem?.defname === 'as')?.DefElem.arg?.String?.sval
@@ -238,16 +305,15 @@ function plainDoBody(statement: Statement, register: (inner: Statement, shiftInS
     if (/^EXCEPTION\b/i.test(sql)) break
     let stmt: PgNode | undefined
     try {
-      stmt = (parseSync(sql) as { stmts?: Array<{ stmt: PgNode }> }).stmts?.[0]?.stmt
+      stmt = parseSql(sql).stmts?.[0]?.stmt
     } catch {
       return []
     }
     if (!stmt) return []
-    const shift = codeStart + begin[0].length + span.start
-    const start = statement.range.start.offset + shift
+    const start = statement.range.start.offset + codeStart + begin[0].length + span.start
     const kind = nodeKind(stmt)
     const innerStatement: Statement = { index: statement.index, chunk: statement.chunk, text: sql, range: lines.rangeOf(start, start + sql.length), kind, node: stmt[kind] as PgNode, leadingComments: statement.leadingComments, inDoBlock: true }
-    register(innerStatement, shift)
+    register(innerStatement, { start, toChar: byteToCharMapper(sql) })
     body.push(innerStatement)
   }
   return body

@@ -39,6 +39,17 @@ describe('FsSource', () => {
     expect((await source.read('./inside.sql'))?.toString()).toBe('SELECT 1;')
     expect(await source.read('absent.sql')).toBeNull()
   })
+
+  it('reads nothing outside the root after listing a folder that is a symbolic link leaving it', async () => {
+    const outside = await writeTree({ 'secret.txt': 'secret' })
+    const root = await writeTree({ 'db/inside.sql': 'SELECT 1;' })
+    await symlink(outside, join(root, 'escaped-dir'))
+    const source = new FsSource(root)
+    await source.list('escaped-dir')
+    expect(await source.read('escaped-dir/secret.txt')).toBeNull()
+    expect(await source.list('db')).toEqual(['db/inside.sql'])
+    expect((await source.read('db/inside.sql'))?.toString()).toBe('SELECT 1;')
+  })
 })
 
 describe('GitSource', () => {

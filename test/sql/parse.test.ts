@@ -33,6 +33,50 @@ describe('parseMigration', () => {
     expect(statements.map((s) => s.range.start.line)).toEqual([1, 2, 3])
   })
 
+  it('splits where drizzle splits even where SQL would read the marker as a comment or inside a token', () => {
+    const shape = (text: string) =>
+      parseMigration(migration(text)).statements.map((s) => [s.chunk, s.kind, s.text, s.syntaxError ? s.syntaxError.position.column : null])
+    // SQL after the marker on its line, even after a `--` comment: drizzle runs it as the next chunk.
+    expect(shape('SELECT 1;\n--> statement-breakpoint SELECT 2;')).toEqual([
+      [0, 'SelectStmt', 'SELECT 1;', null],
+      [1, 'SelectStmt', 'SELECT 2;', null],
+    ])
+    expect(shape('SELECT 1; -- note --> statement-breakpoint SELECT 3;\nSELECT 2;')).toEqual([
+      [0, 'SelectStmt', 'SELECT 1;', null],
+      [1, 'SelectStmt', 'SELECT 3;', null],
+      [1, 'SelectStmt', 'SELECT 2;', null],
+    ])
+    // A marker inside a block comment, a string or a statement cuts it in two.
+    expect(shape('SELECT 1; /* --> statement-breakpoint */ SELECT 2;')).toEqual([
+      [0, 'SelectStmt', 'SELECT 1;', null],
+      [1, null, '*/ SELECT 2;', 39],
+    ])
+    expect(shape("SELECT 'a --> statement-breakpoint b';").map(([chunk, kind]) => [chunk, kind])).toEqual([
+      [0, null],
+      [1, null],
+    ])
+    expect(shape('SELECT 1\n--> statement-breakpoint\n+ 2;')).toEqual([
+      [0, 'SelectStmt', 'SELECT 1', null],
+      [1, null, '+ 2;', 1],
+    ])
+    // `---> statement-breakpoint` reads as one comment, but drizzle leaves the first `-` on its own.
+    expect(shape('SELECT 1;---> statement-breakpoint\nSELECT 2;')).toEqual([
+      [0, 'SelectStmt', 'SELECT 1;', null],
+      [0, null, '-', 10],
+      [1, 'SelectStmt', 'SELECT 2;', null],
+    ])
+  })
+
+  it('maps node locations through multibyte characters to UTF-16 columns in every chunk', () => {
+    const text = 'CREATE TABLE "a€" (id int);\n--> statement-breakpoint\nCREATE INDEX "i😀" ON "a€" ("😀");'
+    const parsed = parseMigration(migration(text))
+    const positions = parsed.statements.map((s) => parsed.lines.positionAt(parsed.fileOffset(s, s.node!.relation.location)))
+    expect(positions.map((p) => [p.line, p.column])).toEqual([
+      [1, 14],
+      [3, 23],
+    ])
+  })
+
   it('maps node locations through multibyte characters to UTF-16 columns', () => {
     const text = `COMMENT ON TABLE t IS 'prix en €';\nCREATE INDEX i ON "tâble" (c);`
     const parsed = parseMigration(migration(text))
