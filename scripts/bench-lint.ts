@@ -1,10 +1,9 @@
 /**
  * `npm run bench:lint -- <corpus path>… [--runs N]`: whole-process wall time of `dba-review lint` (the built
  * CLI, spawned as users run it, default text output to a pipe) against squawk (`node_modules/.bin/squawk`,
- * its default text output) on the same migrations, in the same run, alternating, N times each; also
- * dba-review on one thread (`--threads 1`). Prints files, statements, wall times, statements per second, the
- * ratio to squawk (target ≤ 1.5×), and the findings per rule on the corpus (from one extra JSON run).
- * Run `npm run build` first.
+ * its default text output) on the same migrations, in the same run, alternating, N times each. Prints
+ * files, statements, wall times, statements per second, the ratio to squawk (target ≤ 1.5×), and the
+ * findings per rule on the corpus (from one extra JSON run). Run `npm run build` first.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
@@ -12,7 +11,6 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { defaultConfig } from '../src/config/schema.js'
-import { defaultLintThreads } from '../src/lint/lint-threads.js'
 import { findMigrationSet } from '../src/migrations/find-migration-set.js'
 import { FsSource } from '../src/migrations/fs-source.js'
 import type { ReviewReport } from '../src/review/review-report.js'
@@ -85,15 +83,11 @@ for (let i = 0; i < runs; i++) {
 }
 
 const ours: number[] = []
-const oneThread: number[] = []
 const theirs: number[] = []
-const contenders = [
-  () => ours.push(timed(process.execPath, [CLI, 'lint', ...folders]).ms),
-  () => oneThread.push(timed(process.execPath, [CLI, 'lint', ...folders, '--threads', '1']).ms),
-  () => theirs.push(timed(SQUAWK, sqlFiles).ms),
-]
-// Rotate which tool goes first, so none always gets the warmer file cache.
-for (let i = 0; i < runs; i++) for (let k = 0; k < contenders.length; k++) contenders[(i + k) % contenders.length]!()
+const lint = () => ours.push(timed(process.execPath, [CLI, 'lint', ...folders]).ms)
+const squawk = () => theirs.push(timed(SQUAWK, sqlFiles).ms)
+// Alternate which tool goes first, so neither always gets the warmer file cache.
+for (let i = 0; i < runs; i++) for (const run of i % 2 === 0 ? [lint, squawk] : [squawk, lint]) run()
 const lastReport = timed(process.execPath, [CLI, 'lint', ...folders, '--format', 'json']).stdout
 
 const median = (xs: number[]): number => {
@@ -108,8 +102,7 @@ const ratio = ourMedian / theirMedian
 
 console.log(`Corpus: ${folders.length} migration folders, ${sqlFiles.length} .sql files (${migrations} applied by their runners), ${statements} statements`)
 console.log(`Start-up (median): node -e 0 ${fmt(median(startup.node))}, dba-review --version ${fmt(median(startup.ours))}, squawk --version ${fmt(median(startup.squawk))}`)
-console.log(`dba-review lint (whole process, ${defaultLintThreads()} threads): median ${fmt(ourMedian)}, min ${fmt(Math.min(...ours))}, max ${fmt(Math.max(...ours))} over ${runs} runs`)
-console.log(`dba-review lint --threads 1:      median ${fmt(median(oneThread))}, min ${fmt(Math.min(...oneThread))}, max ${fmt(Math.max(...oneThread))}`)
+console.log(`dba-review lint (whole process): median ${fmt(ourMedian)}, min ${fmt(Math.min(...ours))}, max ${fmt(Math.max(...ours))} over ${runs} runs`)
 console.log(`squawk (whole process):          median ${fmt(theirMedian)}, min ${fmt(Math.min(...theirs))}, max ${fmt(Math.max(...theirs))} over ${runs} runs`)
 console.log(`dba-review: ${Math.round(statements / (ourMedian / 1000))} statements/s whole process; squawk: ${Math.round(statements / (theirMedian / 1000))} statements/s`)
 console.log(`Ratio dba-review / squawk: ${ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})`)

@@ -9,7 +9,7 @@ import { build } from 'esbuild'
 rmSync('dist/cli', { recursive: true, force: true })
 
 await build({
-  entryPoints: { 'dba-review': 'src/cli/main.ts', 'lint-worker': 'src/lint/lint-worker.ts' },
+  entryPoints: { 'dba-review': 'src/cli/main.ts' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

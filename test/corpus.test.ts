@@ -4,9 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { allRules } from '../rules/index.js'
 import { configSchema } from '../src/config/schema.js'
-import { lintChange, reviewBatches } from '../src/lint/engine.js'
-import { compareFindings } from '../src/lint/finding.js'
-import { LintThreads } from '../src/lint/lint-threads.js'
+import { lintChange } from '../src/lint/engine.js'
 import { compareMigrationSets, transactionModeFor } from '../src/migrations/compare-migrations.js'
 import { findMigrationSet } from '../src/migrations/find-migration-set.js'
 import { FsSource } from '../src/migrations/fs-source.js'
@@ -51,29 +49,6 @@ describe.each([
     for (const finding of findings) {
       expect(finding.range.start.line).toBeGreaterThan(0)
       expect(finding.range.end.offset).toBeGreaterThanOrEqual(finding.range.start.offset)
-    }
-  })
-
-  it('lints in shards, and on a helper thread, with exactly the findings of one run', async () => {
-    const set = await findMigrationSet(new FsSource(dir), config)
-    const change = compareMigrationSets(null, set, [], config)
-    const options = { change, config, transactionMode: transactionModeFor(set, config), rules: allRules }
-    const whole = lintChange(options)
-    const batches = reviewBatches(change).length
-    const cuts = [0, Math.floor(batches / 3), Math.floor((2 * batches) / 3), batches]
-    const sharded = cuts.slice(1).flatMap((to, i) => lintChange({ ...options, shard: { from: cuts[i]!, to } }))
-    expect(sharded.sort(compareFindings)).toEqual(whole)
-
-    const threads = new LintThreads(1)
-    try {
-      expect(await threads.lint(options)).toEqual(whole)
-      expect(threads.counts).toEqual({ helperShards: 1, recovered: 0 })
-      // A shard the helper cannot take (here: a change that cannot be sent to a thread) is linted here instead.
-      const unsendable = { ...options, change: { ...change, head: { ...change.head, migrations: change.head.migrations.map((m) => ({ ...m, toJSON: () => m })) } } }
-      expect(await threads.lint(unsendable)).toEqual(whole)
-      expect(threads.counts).toEqual({ helperShards: 1, recovered: 1 })
-    } finally {
-      await threads.close()
     }
   })
 })

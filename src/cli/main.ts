@@ -25,7 +25,6 @@ const REVIEW_OPTIONS = {
   format: { type: 'string', short: 'f', default: 'text' },
   config: { type: 'string', short: 'c' },
   repo: { type: 'string', default: '.' },
-  threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
 
@@ -55,8 +54,7 @@ Options:
                          the ref), deployed onto the ref's migrations as the context
   -f, --format <format>  ${formats}
   -c, --config <file>    Config file (default: <repo>/.github/dba-review.yml; missing = defaults)
-  --repo <dir>           Repository root (default: .)
-  --threads <n>          Threads that lint a large history (default: the CPUs, at most 4; 1 = this one only)${extra}
+  --repo <dir>           Repository root (default: .)${extra}
   -h, --help             Show this help`
 
 const LINT_FORMAT_HELP = 'text (default), json, sarif or github (workflow annotations)'
@@ -141,10 +139,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   throw new UsageError(`unknown command "${command}"`)
 }
 
-function common(values: { base?: string; config?: string; repo: string; threads?: string }): { base?: string; config?: string; repo: string; threads?: number } {
-  const threads = values.threads === undefined ? undefined : count(values.threads, '--threads')
-  if (threads === 0) throw new UsageError('--threads must be at least 1')
-  return { repo: values.repo, ...(values.base ? { base: values.base } : {}), ...(values.config ? { config: values.config } : {}), ...(threads ? { threads } : {}) }
+function common(values: { base?: string; config?: string; repo: string }): { base?: string; config?: string; repo: string } {
+  return { repo: values.repo, ...(values.base ? { base: values.base } : {}), ...(values.config ? { config: values.config } : {}) }
 }
 
 function count(value: string, option: string): number {

@@ -8,7 +8,6 @@ import type { Config } from '../config/schema.js'
 import { findTableStats } from '../config/table-stats.js'
 import { type ConfigProblem, decodeConfigBytes, formatConfigProblem, loadYaml } from '../config/validate-document.js'
 import type { Severity } from '../lint/finding.js'
-import { defaultLintThreads, LintThreads } from '../lint/lint-threads.js'
 import { findChangedFiles, watchedDirs } from '../migrations/compare-migrations.js'
 import type { FileSource } from '../migrations/file-source.js'
 import { FsSource } from '../migrations/fs-source.js'
@@ -46,8 +45,6 @@ export type ReviewArgs = {
   base?: string
   config?: string
   repo?: string
-  /** Threads for linting (this one included); default: `defaultLintThreads()`. */
-  threads?: number
 } & (
   | { command: 'lint'; format: LintFormat }
   | { command: 'review'; format: LintFormat; replay: ReplayOverrides }
@@ -141,7 +138,6 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   const targets = await targetsOf(args.paths, root, io.cwd, config, Boolean(args.base))
   let base: GitSource | null = null
   let forkPoint: GitSource | null = null
-  const lintThreads = new LintThreads((args.threads ?? defaultLintThreads()) - 1)
   try {
     if (args.base) {
       const usage = (error: Error) => Promise.reject(new UsageError(error.message))
@@ -156,14 +152,12 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
       const since = forkPoint ?? base
       const changedFiles = since ? await findChangedFiles(since, head, watchedDirs(targetConfig)) : []
       const replay = args.command === 'lint' ? {} : { replay: {} }
-      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, lintThreads, ...replay })
+      const report = await reviewChange({ base, head, changedFiles, config: targetConfig, tableStats: stats.stats, rules: allRules, ...replay })
       // Without a base every migration is reviewed: none at all usually means the wrong folder.
       if (!base && report.reviewed.length === 0) io.stderr.write(`note: no migrations found in ${path.join(target.root, target.dir)}\n`)
       reports.push(target.files ? restrict(report, target.files) : report)
     }
     io.stdout.write(args.command === 'replay' ? renderReplay(reports, args.format, io) : render(reports, args.format, io))
-    const { recovered } = lintThreads.counts
-    if (recovered) io.stderr.write(`note: ${recovered} lint shard(s) ran on the main thread after a helper thread failed: ${lintThreads.lastFailure}\n`)
     const failed = reports.flatMap((r) => (r.replay?.status === 'error' ? [r.replay.error ?? 'unknown error'] : []))
     for (const reason of failed) io.stderr.write(`dba-review: the replay could not run: ${reason}\n`)
     if (failed.length) return EXIT.couldNotRun
@@ -173,7 +167,6 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   } finally {
     base?.close()
     forkPoint?.close()
-    await lintThreads.close()
   }
 }
 

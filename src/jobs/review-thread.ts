@@ -1,7 +1,8 @@
-import type { Worker } from 'node:worker_threads'
+import { extname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import type { FileSource } from '../migrations/file-source.js'
 import type { ReviewReport } from '../review/review-report.js'
-import { startWorker } from '../threads/start-worker.js'
 import type { ReplayBackend } from './app-review.js'
 import type { FromWorker, ToWorker } from './review-protocol.js'
 import type { ReviewChangeFn } from './review-job.js'
@@ -49,7 +50,13 @@ export class ReviewThread {
 
   private start(): Worker {
     if (this.worker) return this.worker
-    const worker = startWorker('review-worker', import.meta.url, { workerData: this.settings })
+    const self = fileURLToPath(import.meta.url)
+    const script = new URL(`./review-worker${extname(self)}`, import.meta.url)
+    // From TypeScript sources (tests, benchmarks) the worker registers tsx's loader first; the built app runs .js.
+    const worker =
+      extname(self) === '.ts'
+        ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script.href)}) })`, { eval: true, workerData: this.settings })
+        : new Worker(script, { workerData: this.settings })
     worker.on('message', (message: FromWorker) => void this.receive(worker, message))
     worker.on('error', (error) => this.failAll(error))
     worker.on('exit', (code) => {

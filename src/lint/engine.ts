@@ -17,11 +17,6 @@ export interface LintOptions {
   transactionMode: TransactionMode
   rules: readonly Rule[]
   tableStats?: TableStats
-  /**
-   * Lint only batches `from` to `to` (exclusive) of `reviewBatches(change)`, with every migration before
-   * them as context, so that shards of one run can be linted on separate threads. Default: all of them.
-   */
-  shard?: { from: number; to: number }
 }
 
 /** Ids of the findings the engine itself raises; their rule modules carry only metadata. */
@@ -93,11 +88,6 @@ function* batchesOf(change: MigrationChange): Generator<Batch & { contextLength:
   }
   const migrations = change.head.migrations
   for (let i = 0; i < migrations.length; i++) yield { context: migrations, contextLength: i, reviewed: [migrations[i]!] }
-}
-
-/** What each review batch of a change reviews, in order: the unit a run can be sharded by. */
-export function reviewBatches(change: MigrationChange): Migration[][] {
-  return [...batchesOf(change)].map((batch) => batch.reviewed)
 }
 
 /** Tracks transaction boundaries and timeouts the way PostgreSQL will see them under the runner. */
@@ -290,9 +280,7 @@ export function lintChange(options: LintOptions): Finding[] {
   // A problem the base already had (e.g. an old orphan file) is not this change's doing.
   const problemKey = (p: SetProblem): string => JSON.stringify([p.ruleId, p.messageId, p.file, p.data])
   const baseProblems = new Set(change.base?.problems.map(problemKey))
-  const shard = options.shard ?? { from: 0, to: Infinity }
-  // The set's own problems belong to the shard that starts the run.
-  for (const problem of shard.from === 0 ? change.head.problems : []) {
+  for (const problem of change.head.problems) {
     if (baseProblems.has(problemKey(problem))) continue
     const range = problem.range ?? { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } }
     emit(problem.ruleId, problem.messageId, problem.data, problem.file, range)
@@ -399,13 +387,9 @@ export function lintChange(options: LintOptions): Finding[] {
     }))
 
   let applied = 0
-  let index = 0
   for (const batch of batchesOf(change)) {
-    if (index >= shard.to) break
-    // Batches before the shard are context: the first batch linted applies their migrations.
-    if (index++ < shard.from) continue
     for (let i = applied; i < batch.contextLength; i++) {
-      for (const statement of withBodies(parseMigration(batch.context[i]!).statements)) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
+      for (const statement of withBodies(parse(batch.context[i]!).statements)) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
     }
     schema.markAllExisting()
     lintBatch(batch.reviewed)

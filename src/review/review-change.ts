@@ -2,7 +2,6 @@ import type { Config } from '../config/schema.js'
 import type { Finding, Severity } from '../lint/finding.js'
 import { compareFindings } from '../lint/finding.js'
 import { lintChange, type TableStats } from '../lint/engine.js'
-import type { LintThreads } from '../lint/lint-threads.js'
 import type { Rule } from '../lint/rule.js'
 import { compareMigrationSets, transactionModeFor } from '../migrations/compare-migrations.js'
 import type { FileSource } from '../migrations/file-source.js'
@@ -24,8 +23,6 @@ export interface ReviewChangeOptions {
   rules: readonly Rule[]
   /** Replay the change too (when `config.replay.enabled`); lint-only without. */
   replay?: ReplayOptions
-  /** Helper threads to share a large lint with; this thread alone without. */
-  lintThreads?: LintThreads
 }
 
 function reviewedOf(change: MigrationChange): ReviewReport['reviewed'] {
@@ -55,8 +52,7 @@ export async function reviewChange(options: ReviewChangeOptions): Promise<Review
   const [, base, head] = await Promise.all([loadParser(), options.base ? findMigrationSet(options.base, config) : null, findMigrationSet(options.head, config)])
   const change = compareMigrationSets(base, head, options.changedFiles, config)
   const transactionMode = transactionModeFor(head, config)
-  const lintOptions = { change, config, transactionMode, rules: options.rules, ...(options.tableStats ? { tableStats: options.tableStats } : {}) }
-  const findings = options.lintThreads ? await options.lintThreads.lint(lintOptions) : lintChange(lintOptions)
+  const findings = lintChange({ change, config, transactionMode, rules: options.rules, ...(options.tableStats ? { tableStats: options.tableStats } : {}) })
   let replay: ReplayReport | undefined
   if (options.replay && config.replay.enabled) {
     // The replay engine (pg, PostgreSQL binaries) loads only for reviews that replay.

@@ -33,16 +33,6 @@ describe('dba-review (built, as a process)', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
   })
 
-  it('shares a large history with a helper thread (bundled worker) and prints what one thread prints', () => {
-    const corpus = process.env.DBA_REVIEW_CORPUS ?? path.resolve(ROOT, '../shared/corpus')
-    const dir = path.join(corpus, 'Dokploy__dokploy')
-    const [one, two] = ['1', '2'].map((threads) => spawnCli(['lint', dir, '--format', 'json', '--threads', threads]))
-    expect(two!.stderr).toBe('')
-    expect(two).toEqual(one)
-    expect(two!.code).toBe(1)
-    expect(spawnCli(['lint', dir, '--threads', '0'])).toEqual({ code: 2, stdout: '', stderr: 'dba-review: --threads must be at least 1\n' })
-  })
-
   it('exits 2 with one line and no stack trace when it cannot run', () => {
     const run = spawnCli(['lint', '--format', 'xml'])
     expect(run).toEqual({ code: 2, stdout: '', stderr: 'dba-review: --format must be one of text, json, sarif, github; got "xml"\n' })
