@@ -14,8 +14,53 @@ export type { TableRef } from './types.js'
 
 const DEFAULT_SCHEMA = 'public'
 
-function key(schema: string | undefined, name: string): string {
-  return `${schema ?? DEFAULT_SCHEMA}.${name}`
+/**
+ * A Map keyed by (schema, name), iterating in insertion order as a Map does. Rules look tables up many times
+ * per statement: two lookups by the parse tree's own strings cost less than building a `schema.name` key.
+ */
+class QualifiedMap<V> {
+  private readonly bySchema = new Map<string, Map<string, { value: V }>>()
+  /** Entries in insertion order; replacing a value keeps its place, as `Map.set` does. */
+  private readonly ordered = new Set<{ value: V }>()
+
+  get(schema: string | undefined, name: string): V | undefined {
+    return this.bySchema.get(schema ?? DEFAULT_SCHEMA)?.get(name)?.value
+  }
+
+  has(schema: string | undefined, name: string): boolean {
+    return this.bySchema.get(schema ?? DEFAULT_SCHEMA)?.has(name) ?? false
+  }
+
+  set(schema: string | undefined, name: string, value: V): void {
+    const qualified = schema ?? DEFAULT_SCHEMA
+    let names = this.bySchema.get(qualified)
+    if (!names) this.bySchema.set(qualified, (names = new Map()))
+    const entry = names.get(name)
+    if (entry) entry.value = value
+    else {
+      const added = { value }
+      names.set(name, added)
+      this.ordered.add(added)
+    }
+  }
+
+  delete(schema: string | undefined, name: string): boolean {
+    const names = this.bySchema.get(schema ?? DEFAULT_SCHEMA)
+    const entry = names?.get(name)
+    if (!names || !entry) return false
+    names.delete(name)
+    this.ordered.delete(entry)
+    return true
+  }
+
+  clear(): void {
+    this.bySchema.clear()
+    this.ordered.clear()
+  }
+
+  *values(): Generator<V> {
+    for (const entry of this.ordered) yield entry.value
+  }
 }
 
 /** `{ schemaname, relname }` of a RangeVar body, or a TableRef. */
@@ -58,13 +103,14 @@ function constraintFromNode(constraint: PgNode, column?: string): ConstraintInfo
  * functions it cannot see, so rules treat an unknown table as existing (the base most likely made it).
  */
 export class SchemaState {
-  private readonly tables = new Map<string, TableInfo>()
-  private readonly enums = new Map<string, EnumInfo>()
-  private readonly indexOwners = new Map<string, string>()
-  /** Volatility of functions created by the migrations, by `schema.name` (the last definition of a name wins). */
-  private readonly functions = new Map<string, Volatility>()
+  private readonly tables = new QualifiedMap<TableInfo>()
+  private readonly enums = new QualifiedMap<EnumInfo>()
+  /** The owning table's name by index name; the owner is looked up again, as a rename or drop moves it. */
+  private readonly indexOwners = new QualifiedMap<TableRef>()
+  /** Volatility of functions created by the migrations (the last definition of a name wins). */
+  private readonly functions = new QualifiedMap<Volatility>()
   /** Tables created or renamed into place by the change: the only ones known not to hold production data. */
-  private readonly newTables = new Set<string>()
+  private readonly newTables = new QualifiedMap<true>()
   /** Everything flagged as made by the change, so ending a batch resets only those. */
   private readonly madeInChange = new Set<{ createdInChange: boolean }>()
   private readonly enumsExtendedInChange = new Set<EnumInfo>()
@@ -78,17 +124,16 @@ export class SchemaState {
 
   table(ref: TableRef | PgNode): TableInfo | undefined {
     // Hot path for rules: read the RangeVar in place rather than through refOf().
-    return 'relname' in ref ? this.tables.get(key(ref.schemaname, ref.relname)) : this.tables.get(key(ref.schema, ref.name))
+    return 'relname' in ref ? this.tables.get(ref.schemaname, ref.relname) : this.tables.get(ref.schema, ref.name)
   }
 
   /** True unless the change itself created the table. */
   existedBeforeChange(ref: TableRef | PgNode): boolean {
-    const r = refOf(ref)
-    return !this.newTables.has(key(r.schema, r.name))
+    return 'relname' in ref ? !this.newTables.has(ref.schemaname, ref.relname) : !this.newTables.has(ref.schema, ref.name)
   }
 
   enumType(schema: string | undefined, name: string): EnumInfo | undefined {
-    return this.enums.get(key(schema, name))
+    return this.enums.get(schema, name)
   }
 
   allTables(): TableInfo[] {
@@ -101,13 +146,13 @@ export class SchemaState {
 
   /** Declared volatility of a function the migrations created (`VOLATILE` when they did not say). */
   functionVolatility(schema: string | undefined, name: string): Volatility | undefined {
-    return this.functions.get(key(schema, name))
+    return this.functions.get(schema, name)
   }
 
   /** Table that owns an index, by index name. */
   tableOfIndex(schema: string | undefined, name: string): TableInfo | undefined {
-    const owner = this.indexOwners.get(key(schema, name))
-    return owner ? this.tables.get(owner) : undefined
+    const owner = this.indexOwners.get(schema, name)
+    return owner ? this.tables.get(owner.schema, owner.name) : undefined
   }
 
   /** Ends a review batch: everything known so far counts as existing for the next one. */
@@ -148,13 +193,13 @@ export class SchemaState {
           addedInChange: new Set(),
           createdInChange: inChange,
         }
-        this.enums.set(key(schema, name), info)
+        this.enums.set(schema, name, info)
         if (inChange) this.madeInChange.add(info)
         return
       }
       case 'AlterEnumStmt': {
         const [schema, name] = qualified(names(node.typeName))
-        const info = this.enums.get(key(schema, name))
+        const info = this.enums.get(schema, name)
         if (!info) return
         if (node.oldVal) info.values = info.values.map((v) => (v === node.oldVal ? node.newVal : v))
         else if (node.newVal && !info.values.includes(node.newVal)) {
@@ -169,13 +214,13 @@ export class SchemaState {
       case 'CreateFunctionStmt': {
         if (node.is_procedure) return
         const [schema, name] = qualified(names(node.funcname))
-        this.functions.set(key(schema, name), volatilityOf(node.options) ?? 'volatile')
+        this.functions.set(schema, name, volatilityOf(node.options) ?? 'volatile')
         return
       }
       case 'AlterFunctionStmt': {
         const [schema, name] = qualified(names(node.func?.objname))
         const volatility = volatilityOf(node.actions)
-        if (volatility && this.functions.has(key(schema, name))) this.functions.set(key(schema, name), volatility)
+        if (volatility && this.functions.has(schema, name)) this.functions.set(schema, name, volatility)
         return
       }
       case 'CreateExtensionStmt':
@@ -197,7 +242,6 @@ export class SchemaState {
   }
 
   private addRelation(ref: TableRef, kind: TableInfo['kind'], inChange: boolean): TableInfo {
-    const k = key(ref.schema, ref.name)
     const info: TableInfo = {
       schema: ref.schema ?? DEFAULT_SCHEMA,
       name: ref.name,
@@ -210,9 +254,9 @@ export class SchemaState {
       triggers: [],
       populated: true,
     }
-    this.tables.set(k, info)
+    this.tables.set(ref.schema, ref.name, info)
     if (inChange) {
-      this.newTables.add(k)
+      this.newTables.set(ref.schema, ref.name, true)
       this.madeInChange.add(info)
     }
     return info
@@ -363,7 +407,7 @@ export class SchemaState {
     }
     if (node.if_not_exists && index.name && table.indexes.some((i) => i.name === index.name)) return
     table.indexes.push(index)
-    if (index.name) this.indexOwners.set(key(node.relation.schemaname ?? table.schema, index.name), key(table.schema, table.name))
+    if (index.name) this.indexOwners.set(node.relation.schemaname ?? table.schema, index.name, { schema: table.schema, name: table.name })
   }
 
   private drop(node: PgNode): void {
@@ -375,17 +419,17 @@ export class SchemaState {
         case 'OBJECT_TABLE':
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW':
-          this.tables.delete(key(schema, name))
-          this.newTables.delete(key(schema, name))
+          this.tables.delete(schema, name)
+          this.newTables.delete(schema, name)
           break
         case 'OBJECT_INDEX': {
           const owner = this.tableOfIndex(schema, name)
           if (owner) owner.indexes = owner.indexes.filter((i) => i.name !== name)
-          this.indexOwners.delete(key(schema, name))
+          this.indexOwners.delete(schema, name)
           break
         }
         case 'OBJECT_TYPE':
-          this.enums.delete(key(schema, name))
+          this.enums.delete(schema, name)
           break
         default:
           break
@@ -400,14 +444,12 @@ export class SchemaState {
       case 'OBJECT_MATVIEW': {
         const from = refOf(node.relation)
         const table = this.table(from)
-        const fromKey = key(from.schema, from.name)
-        const toKey = key(from.schema, node.newname)
         if (table) {
-          this.tables.delete(fromKey)
+          this.tables.delete(from.schema, from.name)
           table.name = node.newname
-          this.tables.set(toKey, table)
+          this.tables.set(from.schema, node.newname, table)
         }
-        if (this.newTables.delete(fromKey)) this.newTables.add(toKey)
+        if (this.newTables.delete(from.schema, from.name)) this.newTables.set(from.schema, node.newname, true)
         return
       }
       case 'OBJECT_COLUMN': {
