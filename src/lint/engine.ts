@@ -4,7 +4,7 @@ import type { Migration, MigrationChange, SetProblem, TransactionMode } from '..
 import { type ParsedMigration, type PgNode, type Statement, parseMigration } from '../sql/parse.js'
 import type { SourceRange } from '../sql/source.js'
 import { refOf, SchemaState, type TableRef } from '../schema/schema-state.js'
-import { compareFindings, type Finding, type Severity, type SeveritySetting, severityRank } from './finding.js'
+import { compareFindings, type Finding, type Fix, type Severity, type SeveritySetting, severityRank } from './finding.js'
 import { type IgnoreDirective, parseIgnoreComment } from './ignores.js'
 import type { Anchor, ReportDescriptor, Rule, RuleContext, TransactionInfo, Visitors } from './rule.js'
 
@@ -211,31 +211,97 @@ function timeoutSettings(statement: Statement): TimeoutSetting[] {
   return []
 }
 
-/** Calls `visit` for every node under `body` in document order (node kinds are the capitalised keys). */
-function walk(body: unknown, ancestors: PgNode[], visit: (kind: string, node: PgNode, ancestors: PgNode[]) => void): void {
-  if (Array.isArray(body)) {
-    for (const item of body) walk(item, ancestors, visit)
-    return
+type Hook = (arg: any) => void
+type NodeVisitor = (node: PgNode, ancestors: PgNode[]) => void
+
+/**
+ * The rules' visitors for one batch, grouped by what they visit, each list in rule order. Rules return new
+ * visitors for every batch; the lists are emptied and refilled rather than rebuilt, since a run without a
+ * base has hundreds of batches.
+ */
+class Dispatch {
+  readonly onStatement: Hook[] = []
+  readonly onStatementExit: Hook[] = []
+  readonly onMigration: Hook[] = []
+  readonly onChange: Hook[] = []
+  readonly onChangeExit: Hook[] = []
+  /** Node visitors by node kind; a kind no rule visits in this batch has an empty list or none. */
+  readonly byKind = new Map<string, NodeVisitor[]>()
+
+  refill(visitorsOfRules: readonly Visitors[]): void {
+    this.onStatement.length = 0
+    this.onStatementExit.length = 0
+    this.onMigration.length = 0
+    this.onChange.length = 0
+    this.onChangeExit.length = 0
+    for (const list of this.byKind.values()) list.length = 0
+    for (const visitors of visitorsOfRules) {
+      for (const key in visitors) {
+        const fn = visitors[key] as Hook | undefined
+        if (!fn) continue
+        switch (key) {
+          case 'Statement':
+            this.onStatement.push(fn)
+            break
+          case 'Statement:exit':
+            this.onStatementExit.push(fn)
+            break
+          case 'Migration':
+            this.onMigration.push(fn)
+            break
+          case 'Change':
+            this.onChange.push(fn)
+            break
+          case 'Change:exit':
+            this.onChangeExit.push(fn)
+            break
+          default: {
+            const list = this.byKind.get(key)
+            if (list) list.push(fn)
+            else this.byKind.set(key, [fn])
+          }
+        }
+      }
+    }
   }
-  if (!body || typeof body !== 'object') return
-  for (const k in body) {
-    const value = (body as PgNode)[k]
-    if (!value || typeof value !== 'object') continue
-    const first = k.charCodeAt(0)
-    if (first >= 65 && first <= 90 && !Array.isArray(value)) {
-      visit(k, value as PgNode, ancestors)
-      ancestors.push(value as PgNode)
-      walk(value, ancestors, visit)
-      ancestors.pop()
-    } else walk(value, ancestors, visit)
+
+  visit(kind: string, node: PgNode, ancestors: PgNode[]): void {
+    const list = this.byKind.get(kind)
+    if (list) for (let i = 0; i < list.length; i++) list[i]!(node, ancestors)
+  }
+
+  /** Visits every node under `body` in document order (node kinds are the capitalised keys). */
+  walk(body: unknown, ancestors: PgNode[]): void {
+    if (Array.isArray(body)) {
+      for (let i = 0; i < body.length; i++) this.walk(body[i], ancestors)
+      return
+    }
+    if (!body || typeof body !== 'object') return
+    for (const k in body) {
+      const value = (body as PgNode)[k]
+      if (!value || typeof value !== 'object') continue
+      const first = k.charCodeAt(0)
+      if (first >= 65 && first <= 90 && !Array.isArray(value)) {
+        this.visit(k, value as PgNode, ancestors)
+        ancestors.push(value as PgNode)
+        this.walk(value, ancestors)
+        ancestors.pop()
+      } else this.walk(value, ancestors)
+    }
   }
 }
 
-/** Statements in execution order, each DO block followed by the plain SQL it wraps. */
-function* withBodies(statements: readonly Statement[]): Generator<Statement> {
-  for (const statement of statements) {
-    yield statement
-    if (statement.body) yield* statement.body
+function callAll(hooks: readonly Hook[], arg: unknown): void {
+  for (let i = 0; i < hooks.length; i++) hooks[i]!(arg)
+}
+
+/** Calls `run` for statements in execution order, each DO block followed by the plain SQL it wraps. */
+function forEachExecuted(statements: readonly Statement[], run: (statement: Statement) => void): void {
+  for (let i = 0; i < statements.length; i++) {
+    const statement = statements[i]!
+    run(statement)
+    const body = statement.body
+    if (body) for (let j = 0; j < body.length; j++) run(body[j]!)
   }
 }
 
@@ -257,24 +323,34 @@ export function lintChange(options: LintOptions): Finding[] {
     return parsed
   }
 
-  const emit = (ruleId: string, messageId: string, data: Record<string, string | number> | undefined, file: string, range: SourceRange, extra: Partial<Finding> = {}): Finding | undefined => {
+  /** Records a finding of an enabled rule; `cappedSeverity` is a rule's own lower severity for this one. */
+  const emit = (
+    ruleId: string,
+    messageId: string,
+    data: Record<string, string | number> | undefined,
+    file: string,
+    range: SourceRange,
+    migrationId?: string,
+    fix?: Fix,
+    cappedSeverity?: Severity,
+  ): void => {
     const severity = severityOf.get(ruleId)
     const rule = byId.get(ruleId)
-    if (!severity || !rule) return undefined
+    if (!severity || !rule) return
     const template = (rule.meta.messages as Record<string, string>)[messageId] ?? messageId
     const finding: Finding = {
       ruleId,
       messageId,
-      severity,
+      severity: cappedSeverity ?? severity,
       message: renderMessage(template, data),
       help: rule.meta.safeAlternative,
       file,
       range,
       source: 'lint',
-      ...extra,
     }
+    if (migrationId !== undefined) finding.migration = migrationId
+    if (fix) finding.fix = fix
     findings.push(finding)
-    return finding
   }
 
   // A problem the base already had (e.g. an old orphan file) is not this change's doing.
@@ -309,6 +385,8 @@ export function lintChange(options: LintOptions): Finding[] {
   /** Names an ignore directive may use for each rule: its id and its squawk aliases. */
   const ignoreNames = new Map(options.rules.map((r) => [r.meta.id, new Set([r.meta.id, ...(r.meta.aliases ?? []).map((a) => a.replace(/^squawk:/, ''))])]))
   const suppressedBy = (ruleId: string, migrationPath: string, statement: Statement | undefined): IgnoreDirective | undefined => {
+    // Most migrations have no directives at all.
+    if (!state.statementIgnores.size && !state.fileIgnores.get(migrationPath)?.length) return undefined
     const names = ignoreNames.get(ruleId)
     const matches = (d: IgnoreDirective) => d.rules.some((r) => names?.has(r) && (d.dialect === 'squawk' || r === ruleId))
     return (statement && state.statementIgnores.get(statement)?.find(matches)) || state.fileIgnores.get(migrationPath)?.find(matches)
@@ -324,7 +402,7 @@ export function lintChange(options: LintOptions): Finding[] {
   }
 
   const report = (rule: ResolvedRule, descriptor: ReportDescriptor<string>): void => {
-    const capped = descriptor.severity && severityRank[descriptor.severity] < severityRank[rule.severity] ? { severity: descriptor.severity } : {}
+    const capped = descriptor.severity && severityRank[descriptor.severity] < severityRank[rule.severity] ? descriptor.severity : undefined
     const at = descriptor.at
     if (at) {
       const directive = at.migration && suppressedBy(rule.rule.meta.id, at.migration.path, at.statement)
@@ -332,11 +410,7 @@ export function lintChange(options: LintOptions): Finding[] {
         state.used.add(directive)
         return
       }
-      emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, at.file, at.range, {
-        ...(at.migration ? { migration: at.migration.id } : {}),
-        ...(descriptor.fix ? { fix: descriptor.fix } : {}),
-        ...capped,
-      })
+      emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, at.file, at.range, at.migration?.id, descriptor.fix, capped)
       return
     }
     const { current } = state
@@ -350,11 +424,7 @@ export function lintChange(options: LintOptions): Finding[] {
     const statementRange = current.statement?.range
     const start = descriptor.range?.start ?? offsetOf(descriptor.node)
     const end = descriptor.range?.end ?? statementRange?.end.offset ?? start
-    emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, migration.path, current.parsed.lines.rangeOf(start, Math.max(start, end)), {
-      migration: migration.id,
-      ...(descriptor.fix ? { fix: descriptor.fix } : {}),
-      ...capped,
-    })
+    emit(rule.rule.meta.id, descriptor.messageId, descriptor.data, migration.path, current.parsed.lines.rangeOf(start, Math.max(start, end)), migration.id, descriptor.fix, capped)
   }
 
   // One context per rule for the whole run (contexts read the current batch through `state`).
@@ -386,10 +456,15 @@ export function lintChange(options: LintOptions): Finding[] {
       },
     }))
 
+  const dispatch = new Dispatch()
+  /** Each rule's visitors for the batch under review, in the order of `contexts`. */
+  const visitorsOfRules: Visitors[] = []
   let applied = 0
   for (const batch of batchesOf(change)) {
     for (let i = applied; i < batch.contextLength; i++) {
-      for (const statement of withBodies(parse(batch.context[i]!).statements)) if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
+      forEachExecuted(parse(batch.context[i]!).statements, (statement) => {
+        if (statement.kind && statement.node) schema.apply(statement.kind, statement.node, false)
+      })
     }
     schema.markAllExisting()
     lintBatch(batch.reviewed)
@@ -403,69 +478,38 @@ export function lintChange(options: LintOptions): Finding[] {
   function lintBatch(reviewed: Migration[]): void {
     state = { reviewed, tracker: new TransactionTracker(transactionMode, config), current: undefined, fileIgnores: new Map(), statementIgnores: new Map(), used: new Set() }
     const { tracker, fileIgnores, statementIgnores, used } = state
-
-    type Hook = (arg: any) => void
-    type NodeVisitor = (node: PgNode, ancestors: PgNode[]) => void
-    const onStatement: Hook[] = []
-    const onStatementExit: Hook[] = []
-    const onMigration: Hook[] = []
-    const onChange: Hook[] = []
-    const onChangeExit: Hook[] = []
-    const lifecycle = new Map<string, Hook[]>([
-      ['Statement', onStatement],
-      ['Statement:exit', onStatementExit],
-      ['Migration', onMigration],
-      ['Change', onChange],
-      ['Change:exit', onChangeExit],
-    ])
-    const byKind = new Map<string, NodeVisitor[]>()
-    for (const { rule, context } of contexts) {
-      const visitors = rule.rule.check(context)
-      for (const key in visitors) {
-        const fn = visitors[key] as Hook | undefined
-        if (!fn) continue
-        const hooks = lifecycle.get(key)
-        if (hooks) hooks.push(fn)
-        else {
-          let list = byKind.get(key)
-          if (!list) byKind.set(key, (list = []))
-          list.push(fn)
-        }
-      }
-    }
-    const visit = (kind: string, node: PgNode, ancestors: PgNode[]): void => {
-      const list = byKind.get(kind)
-      if (list) for (const fn of list) fn(node, ancestors)
-    }
+    for (let i = 0; i < contexts.length; i++) visitorsOfRules[i] = contexts[i]!.rule.rule.check(contexts[i]!.context)
+    dispatch.refill(visitorsOfRules)
 
     tracker.startBatch()
     const first = reviewed[0]
     state.current = first ? { migration: first, parsed: parse(first), statement: undefined } : undefined
-    for (const hook of onChange) hook(change)
-    reviewed.forEach((migration, i) => {
+    callAll(dispatch.onChange, change)
+    for (let i = 0; i < reviewed.length; i++) {
+      const migration = reviewed[i]!
       const parsed = parse(migration)
       const current = { migration, parsed, statement: undefined as Statement | undefined }
       state.current = current
       collectIgnores(parsed)
       tracker.startMigration(i === 0)
-      for (const hook of onMigration) hook(migration)
-      for (const statement of withBodies(parsed.statements)) {
+      callAll(dispatch.onMigration, migration)
+      forEachExecuted(parsed.statements, (statement) => {
         current.statement = statement
         if (statement.syntaxError) {
-          emit(ENGINE_RULES.syntaxError, 'syntaxError', { message: statement.syntaxError.message }, migration.path, { start: statement.syntaxError.position, end: statement.range.end }, { migration: migration.id })
+          emit(ENGINE_RULES.syntaxError, 'syntaxError', { message: statement.syntaxError.message }, migration.path, { start: statement.syntaxError.position, end: statement.range.end }, migration.id)
         }
-        for (const hook of onStatement) hook(statement)
+        callAll(dispatch.onStatement, statement)
         if (statement.kind && statement.node) {
-          visit(statement.kind, statement.node, [])
-          walk(statement.node, [statement.node], visit)
+          dispatch.visit(statement.kind, statement.node, [])
+          dispatch.walk(statement.node, [statement.node])
           schema.apply(statement.kind, statement.node, true)
         }
-        for (const hook of onStatementExit) hook(statement)
+        callAll(dispatch.onStatementExit, statement)
         tracker.after(migration, statement)
-      }
+      })
       current.statement = undefined
-    })
-    for (const hook of onChangeExit) hook(undefined)
+    }
+    callAll(dispatch.onChangeExit, undefined)
     reportIgnoreProblems()
 
     function collectIgnores(parsed: ParsedMigration): void {
@@ -474,10 +518,10 @@ export function lintChange(options: LintOptions): Finding[] {
       const check = (d: IgnoreDirective): void => {
         for (const name of d.rules) {
           const known = d.dialect === 'squawk' ? [...byId.values()].some((r) => r.meta.id === name || r.meta.aliases?.includes(`squawk:${name}`)) : byId.has(name)
-          if (!known) emit(ENGINE_RULES.invalidIgnore, 'unknownRule', { rule: name }, path, place(d), { migration: parsed.migration.id })
+          if (!known) emit(ENGINE_RULES.invalidIgnore, 'unknownRule', { rule: name }, path, place(d), parsed.migration.id)
         }
-        if (d.dialect === 'dba-review' && !d.reason) emit(ENGINE_RULES.invalidIgnore, 'missingReason', { rules: d.rules.join(', ') }, path, place(d), { migration: parsed.migration.id })
-        if (!d.rules.length) emit(ENGINE_RULES.invalidIgnore, 'noRules', {}, path, place(d), { migration: parsed.migration.id })
+        if (d.dialect === 'dba-review' && !d.reason) emit(ENGINE_RULES.invalidIgnore, 'missingReason', { rules: d.rules.join(', ') }, path, place(d), parsed.migration.id)
+        if (!d.rules.length) emit(ENGINE_RULES.invalidIgnore, 'noRules', {}, path, place(d), parsed.migration.id)
       }
       const files: IgnoreDirective[] = []
       for (const statement of parsed.statements) {
@@ -507,7 +551,7 @@ export function lintChange(options: LintOptions): Finding[] {
         const all = new Set([...(fileIgnores.get(migration.path) ?? []), ...parsed.statements.flatMap((s) => statementIgnores.get(s) ?? [])])
         for (const d of all) {
           if (used.has(d) || !d.rules.length) continue
-          emit(ENGINE_RULES.unusedIgnore, 'unused', { rules: d.rules.join(', ') }, migration.path, parsed.lines.rangeOf(d.start, d.end), { migration: migration.id })
+          emit(ENGINE_RULES.unusedIgnore, 'unused', { rules: d.rules.join(', ') }, migration.path, parsed.lines.rangeOf(d.start, d.end), migration.id)
         }
       }
     }
