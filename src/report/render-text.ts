@@ -26,19 +26,25 @@ export function renderText(reports: readonly ReviewReport[], options: TextOption
   const paint = painter(options.color)
   const lines: string[] = []
   const byFile = new Map<string, Finding[]>()
-  for (const finding of reports.flatMap((r) => r.findings)) {
-    const list = byFile.get(finding.file)
-    if (list) list.push(finding)
-    else byFile.set(finding.file, [finding])
+  for (const report of reports) {
+    for (const finding of report.findings) {
+      const list = byFile.get(finding.file)
+      if (list) list.push(finding)
+      else byFile.set(finding.file, [finding])
+    }
   }
 
+  // Thousands of findings: the styled labels are painted once, and only multi-line messages are indented.
+  const severityLabel = Object.fromEntries(Object.entries(severityStyle).map(([severity, style]) => [severity, paint(style, severity)])) as Record<Severity, string>
+  const helpLabel = `  ${paint('dim', 'help:')} `
+  const fixLabel = `  ${paint('dim', 'fix:')} `
   for (const [file, findings] of byFile) {
     lines.push(paint('bold', file))
     for (const f of findings) {
-      const where = `${file}:${f.range.start.line}:${f.range.start.column}`
-      lines.push(`${where} ${paint(severityStyle[f.severity], f.severity)} ${paint('dim', f.ruleId)} ${f.message.replace(/\n/g, '\n  ')}`)
-      if (f.help) lines.push(`  ${paint('dim', 'help:')} ${f.help}`)
-      if (f.fix) lines.push(`  ${paint('dim', 'fix:')} ${f.fix.description}`)
+      const message = f.message.includes('\n') ? f.message.replace(/\n/g, '\n  ') : f.message
+      lines.push(`${file}:${f.range.start.line}:${f.range.start.column} ${severityLabel[f.severity]} ${paint('dim', f.ruleId)} ${message}`)
+      if (f.help) lines.push(helpLabel + f.help)
+      if (f.fix) lines.push(fixLabel + f.fix.description)
     }
     lines.push('')
   }
