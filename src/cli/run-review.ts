@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -11,7 +10,7 @@ import type { Severity } from '../lint/finding.js'
 import { findChangedFiles, watchedDirs } from '../migrations/compare-migrations.js'
 import type { FileSource } from '../migrations/file-source.js'
 import { FsSource } from '../migrations/fs-source.js'
-import { type GitSource, openForkPointSource, openGitSource } from '../migrations/git-source.js'
+import type { GitSource } from '../migrations/git-source.js'
 import { renderGithub } from '../report/render-github.js'
 import { renderJson } from '../report/render-json.js'
 import { renderDrift, renderEstimates, renderLockGantt, renderLockTable, renderMigrationTable, renderReplayFailure, renderReplayTotals, renderTraffic } from '../report/render-replay.js'
@@ -59,7 +58,9 @@ interface Target {
   files: Set<string> | null
 }
 
+// git (child_process and the git source) loads only for --base: a plain lint never runs it.
 const gitTopLevel = async (dir: string): Promise<string> => {
+  const { execFile } = await import('node:child_process')
   try {
     const { stdout } = await promisify(execFile)('git', ['-C', dir, 'rev-parse', '--show-toplevel'])
     return stdout.trim()
@@ -140,6 +141,7 @@ export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   let forkPoint: GitSource | null = null
   try {
     if (args.base) {
+      const { openForkPointSource, openGitSource } = await import('../migrations/git-source.js')
       const usage = (error: Error) => Promise.reject(new UsageError(error.message))
       base = await openGitSource(root, args.base).catch(usage)
       forkPoint = await openForkPointSource(root, base).catch(usage)
