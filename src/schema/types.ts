@@ -49,12 +49,18 @@ function constInt(node: PgNode | undefined): number | undefined {
   return undefined
 }
 
-/** Reads a libpg-query `TypeName` body. */
+/** Reads a libpg-query `TypeName` body. Rules read the same column types many times: no intermediate arrays. */
 export function typeFromNode(typeName: PgNode): TypeRef {
-  const parts: string[] = (typeName.names ?? []).map((n: PgNode) => n.String?.sval as string)
-  const name = normaliseTypeName(parts[parts.length - 1] ?? '')
-  const schema = parts.length > 1 && parts[0] !== 'pg_catalog' ? parts[0] : undefined
-  const mods = (typeName.typmods ?? []).map(constInt).filter((m: number | undefined): m is number => m !== undefined)
+  const names: PgNode[] = typeName.names ?? []
+  const last: string | undefined = names.length ? names[names.length - 1]!.String?.sval : undefined
+  const qualifier: string | undefined = names.length > 1 ? names[0]!.String?.sval : undefined
+  const name = normaliseTypeName(last ?? '')
+  const schema = qualifier !== 'pg_catalog' ? qualifier : undefined
+  const mods: number[] = []
+  for (const typmod of (typeName.typmods ?? []) as PgNode[]) {
+    const mod = constInt(typmod)
+    if (mod !== undefined) mods.push(mod)
+  }
   return { schema, name, mods, array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 }
 }
 
