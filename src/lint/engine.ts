@@ -547,8 +547,11 @@ export function lintChange(options: LintOptions): Finding[] {
 
     function reportIgnoreProblems(): void {
       for (const migration of reviewed) {
+        const files = fileIgnores.get(migration.path) ?? []
+        // Most migrations have no directives at all.
+        if (!files.length && !statementIgnores.size) continue
         const parsed = parse(migration)
-        const all = new Set([...(fileIgnores.get(migration.path) ?? []), ...parsed.statements.flatMap((s) => statementIgnores.get(s) ?? [])])
+        const all = new Set([...files, ...parsed.statements.flatMap((s) => statementIgnores.get(s) ?? [])])
         for (const d of all) {
           if (used.has(d) || !d.rules.length) continue
           emit(ENGINE_RULES.unusedIgnore, 'unused', { rules: d.rules.join(', ') }, migration.path, parsed.lines.rangeOf(d.start, d.end), migration.id)
