@@ -448,7 +448,8 @@ export function lintChange(options: LintOptions): Finding[] {
         },
         schema,
         isExistingTable: (ref) => schema.existedBeforeChange(ref),
-        rowCount: (ref) => tableStats?.get(tableKey(refOf(ref))),
+        // Without a stats file (the usual case) there is no key to build.
+        rowCount: (ref) => (tableStats?.size ? tableStats.get(tableKey(refOf(ref))) : undefined),
         statementsBeforeInTransaction: () => state.tracker.before(),
         offsetOf,
         anchor,
