@@ -59,14 +59,23 @@ class JsonParser implements JsonSpans {
   private readonly nodeSpans = new WeakMap<object, TextSpan>()
   private readonly memberSpans = new WeakMap<object, Map<string, TextSpan>>()
 
-  constructor(private readonly text: string) {}
+  /** `recordMembers`: keep every member's span too (only asked for to point at a problem, so not at first). */
+  constructor(
+    private readonly text: string,
+    private readonly recordMembers = false,
+  ) {}
 
   of(node: object): TextSpan | undefined {
     return this.nodeSpans.get(node)
   }
 
   ofMember(node: object, key: string): TextSpan | undefined {
-    return this.memberSpans.get(node)?.get(key)
+    const span = this.nodeSpans.get(node)
+    if (!span || Array.isArray(node)) return undefined
+    // The object is parsed again from its start, this time recording where its members are.
+    const parser = new JsonParser(this.text, true)
+    parser.pos = span.start
+    return parser.memberSpans.get(parser.object())?.get(key)
   }
 
   document(): unknown {
@@ -103,7 +112,7 @@ class JsonParser implements JsonSpans {
   private object(): Record<string, unknown> {
     const start = this.pos++
     const object: Record<string, unknown> = {}
-    const members = new Map<string, TextSpan>()
+    const members = this.recordMembers ? new Map<string, TextSpan>() : undefined
     this.skipWhitespace()
     if (this.text[this.pos] === '}') this.pos++
     else {
@@ -119,12 +128,12 @@ class JsonParser implements JsonSpans {
         // Own data property even for `__proto__`, as JSON.parse does (defining every key that way is slow).
         if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
         else object[key] = value
-        members.set(key, { start: keyStart, end: this.pos })
+        members?.set(key, { start: keyStart, end: this.pos })
         if (this.afterElement('}', "expected ',' or '}' after property value")) break
       }
     }
     this.nodeSpans.set(object, { start, end: this.pos })
-    this.memberSpans.set(object, members)
+    if (members) this.memberSpans.set(object, members)
     return object
   }
 
@@ -188,13 +197,17 @@ class JsonParser implements JsonSpans {
 
   private number(): number {
     NUMBER.lastIndex = this.pos
-    const match = NUMBER.exec(this.text)
-    if (match === null) this.fail('bad number')
-    this.pos += match[0].length
-    return Number(match[0])
+    if (!NUMBER.test(this.text)) this.fail('bad number')
+    const start = this.pos
+    this.pos = NUMBER.lastIndex
+    return Number(this.text.slice(start, this.pos))
   }
 
   private literal<T>(word: string, value: T): T {
+    if (this.text.startsWith(word, this.pos)) {
+      this.pos += word.length
+      return value
+    }
     for (const expected of word) {
       const c = this.text[this.pos]
       if (c !== expected) this.fail(c === undefined ? 'unexpected end of input' : `unexpected character ${JSON.stringify(c)}`)
@@ -204,6 +217,8 @@ class JsonParser implements JsonSpans {
   }
 
   private skipWhitespace(): void {
+    // Everything above the space character ends the run at once: no regex call.
+    if (this.text.charCodeAt(this.pos) > 0x20) return
     WHITESPACE.lastIndex = this.pos
     WHITESPACE.test(this.text)
     this.pos = WHITESPACE.lastIndex
