@@ -1,6 +1,6 @@
 import { displayName } from '../src/lint/ast.js'
-import { isDangerousLock, type LockMode, locksTakenBy, lockStrength } from '../src/lint/lock-modes.js'
-import { defineRule } from '../src/lint/rule.js'
+import { isDangerousLock, type LockMode, locksTakenBy, lockStrength, type TableLock } from '../src/lint/lock-modes.js'
+import { defineRule, type TransactionInfo } from '../src/lint/rule.js'
 import { WORK_VERBS, workDoneBy } from '../src/lint/statement-work.js'
 import type { TableRef } from '../src/schema/schema-state.js'
 
@@ -14,6 +14,17 @@ interface Held {
 }
 
 const key = (ref: TableRef): string => `${ref.schema ?? 'public'}.${ref.name}`
+
+/** The message parts about the locks still held; built only for a finding (most statements report nothing). */
+function heldParts(held: Map<string, Held>, file: string, tx: TransactionInfo): Record<string, string> {
+  const where = (h: Held): string => (h.file === file ? `line ${h.line}` : `${h.file}:${h.line}`)
+  const all = [...held.values()]
+  return {
+    held: all.map((h) => `${h.mode} on ${displayName(h.table)} since ${where(h)}`).join(', '),
+    blocked: all.map((h) => `${h.mode === 'ACCESS EXCLUSIVE' ? 'reads and writes of' : 'writes to'} ${displayName(h.table)}`).join(' and '),
+    until: tx.mode === 'all-pending' && !tx.explicit ? ' (under drizzle: the end of the last pending migration)' : '',
+  }
+}
 
 export default defineRule({
   meta: {
@@ -83,6 +94,7 @@ export default defineRule({
     let held = new Map<string, Held>()
     let transaction = -1
     let waitReported = false
+    const blocksTraffic = (l: TableLock): boolean => isDangerousLock(l.mode) && ctx.isExistingTable(l.table)
     return {
       Statement(statement) {
         const tx = ctx.transaction
@@ -91,28 +103,25 @@ export default defineRule({
           waitReported = false
           transaction = tx.inTransaction ? tx.id : -1
         }
-        if (!tx.inTransaction || !ctx.migration) return
-        const locks = locksTakenBy(statement, ctx).filter((l) => isDangerousLock(l.mode) && ctx.isExistingTable(l.table))
+        const migration = ctx.migration
+        if (!tx.inTransaction || !migration) return
+        const locks = locksTakenBy(statement, ctx)
         if (held.size) {
-          const where = (h: Held): string => (h.file === ctx.migration?.path ? `line ${h.line}` : `${h.file}:${h.line}`)
-          const all = [...held.values()]
-          const common = {
-            held: all.map((h) => `${h.mode} on ${displayName(h.table)} since ${where(h)}`).join(', '),
-            blocked: all.map((h) => `${h.mode === 'ACCESS EXCLUSIVE' ? 'reads and writes of' : 'writes to'} ${displayName(h.table)}`).join(' and '),
-            until: tx.mode === 'all-pending' && !tx.explicit ? ' (under drizzle: the end of the last pending migration)' : '',
-          }
           const work = workDoneBy(statement, ctx).find((w) => ctx.isExistingTable(w.table))
-          const lock = locks.find((l) => lockStrength(l.mode) > lockStrength(held.get(key(l.table))?.mode ?? 'ACCESS SHARE'))
-          if (work) ctx.report({ messageId: 'workWhileLocked', data: { ...common, action: work.action, verb: WORK_VERBS[work.kind], table: displayName(work.table) }, node: work.node })
-          else if (lock && !tx.lockTimeoutSet && !waitReported) {
-            // One wait per transaction makes the point; with lock_timeout set the wait is bounded.
-            waitReported = true
-            ctx.report({ messageId: 'lockWhileLocked', data: { ...common, action: lock.action, newMode: lock.mode, table: displayName(lock.table) }, node: lock.node })
+          if (work) ctx.report({ messageId: 'workWhileLocked', data: { ...heldParts(held, migration.path, tx), action: work.action, verb: WORK_VERBS[work.kind], table: displayName(work.table) }, node: work.node })
+          else if (!tx.lockTimeoutSet && !waitReported) {
+            const lock = locks.find((l) => blocksTraffic(l) && lockStrength(l.mode) > lockStrength(held.get(key(l.table))?.mode ?? 'ACCESS SHARE'))
+            if (lock) {
+              // One wait per transaction makes the point; with lock_timeout set the wait is bounded.
+              waitReported = true
+              ctx.report({ messageId: 'lockWhileLocked', data: { ...heldParts(held, migration.path, tx), action: lock.action, newMode: lock.mode, table: displayName(lock.table) }, node: lock.node })
+            }
           }
         }
         for (const lock of locks) {
+          if (!blocksTraffic(lock)) continue
           const seen = held.get(key(lock.table))
-          if (!seen || lockStrength(lock.mode) > lockStrength(seen.mode)) held.set(key(lock.table), { table: lock.table, mode: lock.mode, file: ctx.migration.path, line: statement.range.start.line })
+          if (!seen || lockStrength(lock.mode) > lockStrength(seen.mode)) held.set(key(lock.table), { table: lock.table, mode: lock.mode, file: migration.path, line: statement.range.start.line })
         }
       },
     }
