@@ -7,7 +7,12 @@ import type { TableInfo, TableRef } from '../schema/types.js'
 
 /** The strings of a list of `String` nodes (qualified names, column lists). */
 export function stringsOf(list: PgNode[] | undefined): string[] {
-  return (list ?? []).map((n) => n.String?.sval as string | undefined).filter((s): s is string => s !== undefined)
+  const strings: string[] = []
+  for (const n of list ?? []) {
+    const s: string | undefined = n.String?.sval
+    if (s !== undefined) strings.push(s)
+  }
+  return strings
 }
 
 /** A table reference from a possibly qualified name list (`DropStmt` objects, `COMMENT ON TABLE`). */
@@ -37,7 +42,9 @@ export function relationSql(rangeVar: PgNode): string {
 /** The commands of an `ALTER TABLE` on a table (not an index, view or sequence), with their `Constraint` or `ColumnDef`. */
 export function alterTableCommands(node: PgNode): PgNode[] {
   if (node.objtype && node.objtype !== 'OBJECT_TABLE') return []
-  return (node.cmds ?? []).map((item: PgNode) => item.AlterTableCmd).filter((cmd: PgNode | undefined): cmd is PgNode => cmd !== undefined)
+  const cmds: PgNode[] = []
+  for (const item of node.cmds ?? []) if (item.AlterTableCmd !== undefined) cmds.push(item.AlterTableCmd)
+  return cmds
 }
 
 /**
@@ -47,16 +54,21 @@ export function alterTableCommands(node: PgNode): PgNode[] {
 export function columnsAddedToExistingTable(ctx: RuleContext, alter: PgNode): PgNode[] {
   if (!ctx.isExistingTable(alter.relation)) return []
   const table = ctx.schema.table(alter.relation)
-  return alterTableCommands(alter)
-    .filter((cmd) => cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef && !(cmd.missing_ok && table?.columns.has(cmd.def.ColumnDef.colname)))
-    .map((cmd) => cmd.def.ColumnDef as PgNode)
+  const defs: PgNode[] = []
+  for (const cmd of alterTableCommands(alter)) {
+    if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef && !(cmd.missing_ok && table?.columns.has(cmd.def.ColumnDef.colname))) defs.push(cmd.def.ColumnDef)
+  }
+  return defs
 }
 
 /** The inline constraints of a `ColumnDef` (`NOT NULL`, `DEFAULT`, `REFERENCES`, `CHECK`…), optionally of one kind (`CONSTR_DEFAULT`). */
 export function columnConstraints(def: PgNode, contype?: string): PgNode[] {
-  return (def.constraints ?? [])
-    .map((c: PgNode) => c.Constraint)
-    .filter((c: PgNode | undefined): c is PgNode => c !== undefined && (contype === undefined || c.contype === contype))
+  const constraints: PgNode[] = []
+  for (const item of def.constraints ?? []) {
+    const c: PgNode | undefined = item.Constraint
+    if (c !== undefined && (contype === undefined || c.contype === contype)) constraints.push(c)
+  }
+  return constraints
 }
 
 /** The column a `ColumnRef` names (its last field), or undefined for anything else. */
@@ -110,11 +122,11 @@ export function rangeVarsIn(node: unknown): PgNode[] {
   const visit = (value: unknown): void => {
     if (!value || typeof value !== 'object') return
     if (Array.isArray(value)) {
-      value.forEach(visit)
+      for (const item of value) visit(item)
       return
     }
     if (typeof (value as PgNode).relname === 'string') found.push(value as PgNode)
-    Object.values(value).forEach(visit)
+    for (const key in value) visit((value as PgNode)[key])
   }
   visit(node)
   return found
