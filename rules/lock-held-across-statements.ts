@@ -15,8 +15,14 @@ interface Held {
 
 const key = (ref: TableRef): string => `${ref.schema ?? 'public'}.${ref.name}`
 
-/** The message parts about the locks still held; built only for a finding (most statements report nothing). */
-function heldParts(held: Map<string, Held>, file: string, tx: TransactionInfo): Record<string, string> {
+interface HeldParts {
+  held: string
+  blocked: string
+  until: string
+}
+
+/** The message parts about the locks still held, as seen from `file`. */
+function heldParts(held: Map<string, Held>, file: string, tx: TransactionInfo): HeldParts {
   const where = (h: Held): string => (h.file === file ? `line ${h.line}` : `${h.file}:${h.line}`)
   const all = [...held.values()]
   return {
@@ -92,14 +98,21 @@ export default defineRule({
   },
   check: (ctx) => {
     let held = new Map<string, Held>()
+    /** `heldParts` of `held` as it stands, kept for the next finding until a lock is added (most statements report nothing; many findings in a row see the same locks). */
+    let parts: { file: string; parts: HeldParts } | undefined
     let transaction = -1
     let waitReported = false
     const blocksTraffic = (l: TableLock): boolean => isDangerousLock(l.mode) && ctx.isExistingTable(l.table)
+    const partsFor = (file: string, tx: TransactionInfo): HeldParts => {
+      if (parts?.file !== file) parts = { file, parts: heldParts(held, file, tx) }
+      return parts.parts
+    }
     return {
       Statement(statement) {
         const tx = ctx.transaction
         if (!tx.inTransaction || tx.id !== transaction) {
           held = new Map()
+          parts = undefined
           waitReported = false
           transaction = tx.inTransaction ? tx.id : -1
         }
@@ -108,20 +121,26 @@ export default defineRule({
         const locks = locksTakenBy(statement, ctx)
         if (held.size) {
           const work = workDoneBy(statement, ctx).find((w) => ctx.isExistingTable(w.table))
-          if (work) ctx.report({ messageId: 'workWhileLocked', data: { ...heldParts(held, migration.path, tx), action: work.action, verb: WORK_VERBS[work.kind], table: displayName(work.table) }, node: work.node })
-          else if (!tx.lockTimeoutSet && !waitReported) {
+          if (work) {
+            const { held: heldLocks, blocked, until } = partsFor(migration.path, tx)
+            ctx.report({ messageId: 'workWhileLocked', data: { held: heldLocks, blocked, until, action: work.action, verb: WORK_VERBS[work.kind], table: displayName(work.table) }, node: work.node })
+          } else if (!tx.lockTimeoutSet && !waitReported) {
             const lock = locks.find((l) => blocksTraffic(l) && lockStrength(l.mode) > lockStrength(held.get(key(l.table))?.mode ?? 'ACCESS SHARE'))
             if (lock) {
               // One wait per transaction makes the point; with lock_timeout set the wait is bounded.
               waitReported = true
-              ctx.report({ messageId: 'lockWhileLocked', data: { ...heldParts(held, migration.path, tx), action: lock.action, newMode: lock.mode, table: displayName(lock.table) }, node: lock.node })
+              const { held: heldLocks, blocked, until } = partsFor(migration.path, tx)
+              ctx.report({ messageId: 'lockWhileLocked', data: { held: heldLocks, blocked, until, action: lock.action, newMode: lock.mode, table: displayName(lock.table) }, node: lock.node })
             }
           }
         }
         for (const lock of locks) {
           if (!blocksTraffic(lock)) continue
-          const seen = held.get(key(lock.table))
-          if (!seen || lockStrength(lock.mode) > lockStrength(seen.mode)) held.set(key(lock.table), { table: lock.table, mode: lock.mode, file: migration.path, line: statement.range.start.line })
+          const tableKey = key(lock.table)
+          const seen = held.get(tableKey)
+          if (seen && lockStrength(lock.mode) <= lockStrength(seen.mode)) continue
+          held.set(tableKey, { table: lock.table, mode: lock.mode, file: migration.path, line: statement.range.start.line })
+          parts = undefined
         }
       },
     }
