@@ -1,4 +1,4 @@
-import { alterTableCommands, displayName } from '../src/lint/ast.js'
+import { displayName, existingTableCommands } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 import type { Statement } from '../src/sql/parse.js'
 
@@ -71,10 +71,11 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
+      const cmds = existingTableCommands(ctx, node, ['AT_DropColumn'])
+      if (!cmds.length) return
       const table = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
-        if (cmd.subtype !== 'AT_DropColumn' || table?.columns.get(cmd.name)?.createdInChange) continue
+      for (const cmd of cmds) {
+        if (table?.columns.get(cmd.name)?.createdInChange) continue
         ctx.report({ messageId: 'dropColumn', data: { table: displayName(node.relation), column: cmd.name }, ...(dropClause(ctx.statement, cmd.name) ?? { node: node.relation }) })
       }
     },

@@ -48,15 +48,28 @@ export function alterTableCommands(node: PgNode): PgNode[] {
 }
 
 /**
+ * The commands of the given subtypes (`AT_DropColumn`…) of an ALTER TABLE of a table that existed before the
+ * change; none for a table the change created. Most ALTER TABLEs have none of a rule's subtypes, so the schema
+ * model is asked only when there are some.
+ */
+export function existingTableCommands(ctx: RuleContext, alter: PgNode, subtypes: readonly string[]): PgNode[] {
+  const cmds = alterTableCommands(alter).filter((cmd) => subtypes.includes(cmd.subtype))
+  return cmds.length && ctx.isExistingTable(alter.relation) ? cmds : []
+}
+
+const ADD_COLUMN = ['AT_AddColumn']
+
+/**
  * The `ColumnDef`s an ALTER TABLE adds to a table that existed before the change, leaving out
  * `ADD COLUMN IF NOT EXISTS` of a column the table already has (a no-op).
  */
 export function columnsAddedToExistingTable(ctx: RuleContext, alter: PgNode): PgNode[] {
-  if (!ctx.isExistingTable(alter.relation)) return []
+  const adds = existingTableCommands(ctx, alter, ADD_COLUMN)
+  if (!adds.length) return adds
   const table = ctx.schema.table(alter.relation)
   const defs: PgNode[] = []
-  for (const cmd of alterTableCommands(alter)) {
-    if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef && !(cmd.missing_ok && table?.columns.has(cmd.def.ColumnDef.colname))) defs.push(cmd.def.ColumnDef)
+  for (const cmd of adds) {
+    if (cmd.def?.ColumnDef && !(cmd.missing_ok && table?.columns.has(cmd.def.ColumnDef.colname))) defs.push(cmd.def.ColumnDef)
   }
   return defs
 }
