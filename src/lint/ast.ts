@@ -39,22 +39,34 @@ export function relationSql(rangeVar: PgNode): string {
   return rangeVar.schemaname ? `${quoteIdent(rangeVar.schemaname)}.${quoteIdent(rangeVar.relname)}` : quoteIdent(rangeVar.relname)
 }
 
+/** An `ALTER TABLE` on a table (not an index, view or sequence). */
+function altersTable(node: PgNode): boolean {
+  return !node.objtype || node.objtype === 'OBJECT_TABLE'
+}
+
 /** The commands of an `ALTER TABLE` on a table (not an index, view or sequence), with their `Constraint` or `ColumnDef`. */
 export function alterTableCommands(node: PgNode): PgNode[] {
-  if (node.objtype && node.objtype !== 'OBJECT_TABLE') return []
+  if (!altersTable(node)) return []
   const cmds: PgNode[] = []
   for (const item of node.cmds ?? []) if (item.AlterTableCmd !== undefined) cmds.push(item.AlterTableCmd)
   return cmds
 }
+
+const NO_COMMANDS: readonly PgNode[] = []
 
 /**
  * The commands of the given subtypes (`AT_DropColumn`…) of an ALTER TABLE of a table that existed before the
  * change; none for a table the change created. Most ALTER TABLEs have none of a rule's subtypes, so the schema
  * model is asked only when there are some.
  */
-export function existingTableCommands(ctx: RuleContext, alter: PgNode, subtypes: readonly string[]): PgNode[] {
-  const cmds = alterTableCommands(alter).filter((cmd) => subtypes.includes(cmd.subtype))
-  return cmds.length && ctx.isExistingTable(alter.relation) ? cmds : []
+export function existingTableCommands(ctx: RuleContext, alter: PgNode, subtypes: readonly string[]): readonly PgNode[] {
+  if (!altersTable(alter)) return NO_COMMANDS
+  let cmds: PgNode[] | undefined
+  for (const item of alter.cmds ?? []) {
+    const cmd: PgNode | undefined = item.AlterTableCmd
+    if (cmd !== undefined && subtypes.includes(cmd.subtype)) (cmds ??= []).push(cmd)
+  }
+  return cmds && ctx.isExistingTable(alter.relation) ? cmds : NO_COMMANDS
 }
 
 const ADD_COLUMN = ['AT_AddColumn']
@@ -65,7 +77,7 @@ const ADD_COLUMN = ['AT_AddColumn']
  */
 export function columnsAddedToExistingTable(ctx: RuleContext, alter: PgNode): PgNode[] {
   const adds = existingTableCommands(ctx, alter, ADD_COLUMN)
-  if (!adds.length) return adds
+  if (!adds.length) return []
   const table = ctx.schema.table(alter.relation)
   const defs: PgNode[] = []
   for (const cmd of adds) {
