@@ -63,16 +63,15 @@ function writtenByAlter(node: PgNode): WrittenType[] {
   return written
 }
 
-/** Several rules read the column types of the same statement: each node is read once, and the sites are shared (callers must not mutate them). */
-const writtenTypes = new WeakMap<PgNode, WrittenType[]>()
+/**
+ * Several rules read the column types of the same node, one after another: the last node's are kept, so each
+ * node is read once and its sites are shared (callers must not mutate them).
+ */
+let lastRead: { node: PgNode; written: WrittenType[] } | undefined
 
 function writtenTypesOf(node: PgNode, read: (node: PgNode) => WrittenType[]): WrittenType[] {
-  let written = writtenTypes.get(node)
-  if (!written) {
-    written = read(node)
-    writtenTypes.set(node, written)
-  }
-  return written
+  if (lastRead?.node !== node) lastRead = { node, written: read(node) }
+  return lastRead.written
 }
 
 /**

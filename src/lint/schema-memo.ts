@@ -20,6 +20,7 @@ export function memoizeOnSchema<C extends { schema: SchemaState }, R>(
 ): (statement: Pick<Statement, 'kind' | 'node'>, ctx: C) => R {
   // The rules ask about the statement being visited, one after another: keeping the last answer is enough, and
   // cheaper than a WeakMap entry per statement (inserting one was the costliest step of a repeated question).
+  // It stays referenced until the next question: one answer, not a growing cache.
   let last: Memo<R> | undefined
   return (statement, ctx) => {
     const node = statement.node
