@@ -1,4 +1,4 @@
-import { alterTableCommands, displayName } from '../src/lint/ast.js'
+import { displayName, existingTableCommands } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const BASE = 'CREATE EXTENSION IF NOT EXISTS btree_gist;\nCREATE TABLE bookings (id bigint PRIMARY KEY, room_id bigint, during tstzrange);'
@@ -29,8 +29,7 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
-      for (const cmd of alterTableCommands(node)) {
+      for (const cmd of existingTableCommands(ctx, node, ['AT_AddConstraint'])) {
         const constraint = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined
         if (constraint?.contype === 'CONSTR_EXCLUSION') ctx.report({ messageId: 'addExclusion', node: constraint, data: { name: constraint.conname ?? '(unnamed)', table: displayName(node.relation) } })
       }

@@ -1,4 +1,4 @@
-import { alterTableCommands, columnConstraints, displayName, stringsOf } from '../src/lint/ast.js'
+import { columnConstraints, displayName, existingTableCommands, stringsOf } from '../src/lint/ast.js'
 import { splitValidationFix } from '../src/lint/fixes.js'
 import { defineRule } from '../src/lint/rule.js'
 
@@ -78,9 +78,10 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
+      const cmds = existingTableCommands(ctx, node, ['AT_AddConstraint', 'AT_AddColumn'])
+      if (!cmds.length) return
       const table = displayName(node.relation)
-      for (const cmd of alterTableCommands(node)) {
+      for (const cmd of cmds) {
         const constraint = cmd.def?.Constraint
         if (cmd.subtype === 'AT_AddConstraint' && constraint?.contype === 'CONSTR_FOREIGN' && !constraint.skip_validation) {
           const partitioned = ctx.schema.table(node.relation)?.kind === 'partitioned'

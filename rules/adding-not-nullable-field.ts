@@ -1,4 +1,4 @@
-import { alterTableCommands, displayName, notNullScan } from '../src/lint/ast.js'
+import { displayName, existingTableCommands, notNullScan } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const BASE = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);'
@@ -62,10 +62,10 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
+      const cmds = existingTableCommands(ctx, node, ['AT_SetNotNull'])
+      if (!cmds.length) return
       const table = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
-        if (cmd.subtype !== 'AT_SetNotNull') continue
+      for (const cmd of cmds) {
         const scan = notNullScan(table, cmd.name, ctx.pgVersion)
         if (scan === 'none') continue
         const data = { table: displayName(node.relation), column: cmd.name, version: ctx.pgVersion }

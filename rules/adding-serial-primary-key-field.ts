@@ -1,4 +1,4 @@
-import { alterTableCommands, columnConstraints, displayName, notNullScan, stringsOf } from '../src/lint/ast.js'
+import { columnConstraints, displayName, existingTableCommands, notNullScan, stringsOf } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 import type { TableInfo } from '../src/schema/types.js'
 
@@ -69,10 +69,11 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
+      const cmds = existingTableCommands(ctx, node, ['AT_AddColumn', 'AT_AddConstraint'])
+      if (!cmds.length) return
       const info = ctx.schema.table(node.relation)
       const table = displayName(node.relation)
-      for (const cmd of alterTableCommands(node)) {
+      for (const cmd of cmds) {
         const def = cmd.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef : undefined
         for (const inline of def ? columnConstraints(def, 'CONSTR_PRIMARY') : []) {
           ctx.report({ messageId: 'addPrimaryKey', node: inline, data: { table, columns: def.colname } })

@@ -1,8 +1,16 @@
-import { alterTableCommands, displayName } from '../src/lint/ast.js'
+import { displayName, existingTableCommands } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 import type { Statement } from '../src/sql/parse.js'
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+/**
+ * `DROP [COLUMN] [IF EXISTS] <column>`, one compiled pattern for every column (compiling one per column cost more
+ * than the rest of the rule): the column follows the statement text as `\0<quoted name>\0<bare name>` (no
+ * identifier holds a NUL) and back-references match it, case-insensitively like literal text. A bare name is
+ * looked for only when it needs no quotes.
+ */
+const DROP_CLAUSE = /\bDROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?=[\s\S]*\0([^\0]*)\0([^\0]*)$)(?:"\1"|\2\b)/i
+const DROP_QUOTED_CLAUSE = /\bDROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?=[\s\S]*\0([^\0]*)\0$)"\1"/i
+const BARE_NAME = /^[a-z_][a-z0-9_$]*$/
 
 /**
  * Where `DROP [COLUMN] [IF EXISTS] <column>` stands in the statement. The parse tree gives ALTER TABLE
@@ -10,8 +18,8 @@ const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\
  */
 function dropClause(statement: Statement | undefined, column: string): { range: { start: number; end: number } } | undefined {
   if (!statement) return undefined
-  const name = `(?:"${escape(column.replace(/"/g, '""'))}"|${/^[a-z_][a-z0-9_$]*$/.test(column) ? `${escape(column)}\\b` : '(?!)'})`
-  const match = new RegExp(`\\bDROP\\s+(?:COLUMN\\s+)?(?:IF\\s+EXISTS\\s+)?${name}`, 'i').exec(statement.text)
+  const quoted = column.replace(/"/g, '""')
+  const match = BARE_NAME.test(column) ? DROP_CLAUSE.exec(`${statement.text}\0${quoted}\0${column}`) : DROP_QUOTED_CLAUSE.exec(`${statement.text}\0${quoted}\0`)
   if (!match) return undefined
   const start = statement.range.start.offset + match.index
   return { range: { start, end: start + match[0].length } }
@@ -63,10 +71,11 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
+      const cmds = existingTableCommands(ctx, node, ['AT_DropColumn'])
+      if (!cmds.length) return
       const table = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
-        if (cmd.subtype !== 'AT_DropColumn' || table?.columns.get(cmd.name)?.createdInChange) continue
+      for (const cmd of cmds) {
+        if (table?.columns.get(cmd.name)?.createdInChange) continue
         ctx.report({ messageId: 'dropColumn', data: { table: displayName(node.relation), column: cmd.name }, ...(dropClause(ctx.statement, cmd.name) ?? { node: node.relation }) })
       }
     },

@@ -30,6 +30,8 @@ function columnTypes(statement: PgNode, kind: string, tables: (ref: PgNode) => M
   return (name) => own.get(name) ?? relations.map((r) => tables(r)?.get(name)?.type).find((t) => t !== undefined)
 }
 
+const noColumn = (): undefined => undefined
+
 export default defineRule({
   meta: {
     id: 'ban-enum-value-use-in-same-transaction',
@@ -95,7 +97,7 @@ export default defineRule({
   check: (ctx) => {
     const added = new Map<string, Map<string, Added>>()
     const columnsOf = (ref: PgNode) => ctx.schema.table(ref)?.columns
-    let typeOfColumn: (name: string) => TypeRef | undefined = () => undefined
+    let typeOfColumn: (name: string) => TypeRef | undefined = noColumn
 
     /** The enum value a literal becomes, if it is one added earlier in this transaction (or in this query). */
     const pendingUse = (type: TypeRef | undefined, value: string): { type: string; added: Added } | undefined => {
@@ -132,7 +134,14 @@ export default defineRule({
 
     return {
       Statement(statement) {
-        typeOfColumn = statement.node && added.size ? columnTypes(statement.node, statement.kind ?? '', columnsOf) : () => undefined
+        const node = statement.node
+        if (!node || !added.size) {
+          typeOfColumn = noColumn
+          return
+        }
+        // Read only when one of the statement's string literals needs a column's type.
+        let types: ((name: string) => TypeRef | undefined) | undefined
+        typeOfColumn = (name) => (types ??= columnTypes(node, statement.kind ?? '', columnsOf))(name)
       },
       AlterEnumStmt(node) {
         const ref = refOfNames(stringsOf(node.typeName))

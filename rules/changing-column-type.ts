@@ -1,4 +1,4 @@
-import { alterTableCommands, columnRefName, displayName } from '../src/lint/ast.js'
+import { columnRefName, displayName, existingTableCommands } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 import type { PgNode } from '../src/sql/parse.js'
 import { formatType, type TypeRef, typeFromNode } from '../src/schema/types.js'
@@ -164,9 +164,10 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
+      const cmds = existingTableCommands(ctx, node, ['AT_AlterColumnType'])
+      if (!cmds.length) return
       const info = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
+      for (const cmd of cmds) {
         const def = cmd.subtype === 'AT_AlterColumnType' ? cmd.def?.ColumnDef : undefined
         if (!def?.typeName) continue
         const target = typeFromNode(def.typeName)

@@ -1,4 +1,4 @@
-import { alterTableCommands, columnConstraints, displayName, stringsOf } from '../src/lint/ast.js'
+import { columnConstraints, displayName, existingTableCommands, stringsOf } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const BASE = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);'
@@ -36,9 +36,10 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
+      const cmds = existingTableCommands(ctx, node, ['AT_AddColumn', 'AT_AddConstraint'])
+      if (!cmds.length) return
       const table = displayName(node.relation)
-      for (const cmd of alterTableCommands(node)) {
+      for (const cmd of cmds) {
         const def = cmd.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef : undefined
         for (const inline of def ? columnConstraints(def, 'CONSTR_UNIQUE') : []) {
           ctx.report({ messageId: 'addUnique', node: inline, data: { name: inline.conname ?? '(unnamed)', table, columns: def.colname } })

@@ -21,24 +21,8 @@ function truncate(name: string): string {
 
 const last = (names: PgNode[] | undefined): string | undefined => stringsOf(names).pop()
 
-/** Names that each kind of node creates. The parser has already truncated them. */
-const CREATED_NAMES: Record<string, (node: PgNode) => string | undefined> = {
-  CreateStmt: (n) => n.relation?.relname,
-  ColumnDef: (n) => n.colname,
-  Constraint: (n) => n.conname,
-  IndexStmt: (n) => n.idxname,
-  RenameStmt: (n) => n.newname,
-  ViewStmt: (n) => n.view?.relname,
-  CreateTableAsStmt: (n) => n.into?.rel?.relname,
-  CreateSeqStmt: (n) => n.sequence?.relname,
-  CreateEnumStmt: (n) => last(n.typeName),
-  CompositeTypeStmt: (n) => n.typevar?.relname,
-  CreateDomainStmt: (n) => last(n.domainname),
-  CreateTrigStmt: (n) => n.trigname,
-  CreateSchemaStmt: (n) => n.schemaname,
-  CreateFunctionStmt: (n) => last(n.funcname),
-  CreatePolicyStmt: (n) => n.policy_name,
-}
+/** Whether `name` takes more than `bytes` bytes in UTF-8: at most 3 per UTF-16 unit, so most names need no byte count. */
+const exceeds = (name: string, bytes: number): boolean => name.length * 3 > bytes && Buffer.byteLength(name) > bytes
 
 export default defineRule({
   meta: {
@@ -98,33 +82,49 @@ export default defineRule({
     },
   },
   check: (ctx) => {
+    /** Names the current statement creates. The parser has already truncated them. */
     const created = new Set<string>()
-    const visitors = Object.fromEntries(
-      Object.entries(CREATED_NAMES).map(([kind, nameOf]) => [
-        kind,
-        (node: PgNode) => {
-          const name = nameOf(node)
-          if (name !== undefined) created.add(name)
-        },
-      ]),
-    )
+    const add = (name: string | undefined): void => {
+      if (name !== undefined) created.add(name)
+    }
     return {
-      ...visitors,
+      CreateStmt: (n) => add(n.relation?.relname),
+      ColumnDef: (n) => add(n.colname),
+      Constraint: (n) => add(n.conname),
+      IndexStmt: (n) => add(n.idxname),
+      RenameStmt: (n) => add(n.newname),
+      ViewStmt: (n) => add(n.view?.relname),
+      CreateTableAsStmt: (n) => add(n.into?.rel?.relname),
+      CreateSeqStmt: (n) => add(n.sequence?.relname),
+      CreateEnumStmt: (n) => add(last(n.typeName)),
+      CompositeTypeStmt: (n) => add(n.typevar?.relname),
+      CreateDomainStmt: (n) => add(last(n.domainname)),
+      CreateTrigStmt: (n) => add(n.trigname),
+      CreateSchemaStmt: (n) => add(n.schemaname),
+      CreateFunctionStmt: (n) => add(last(n.funcname)),
+      CreatePolicyStmt: (n) => add(n.policy_name),
       'Statement:exit'(statement) {
-        // Only a name within a character (up to 4 bytes) of the limit can be the parser's truncation of a longer
-        // one; a UTF-8 name has at most 3 bytes per UTF-16 unit, so most names need no byte count at all.
-        const names = [...created]
-        created.clear()
-        if (!names.some((name) => name.length * 3 > MAX_BYTES - 4 && Buffer.byteLength(name) > MAX_BYTES - 4)) return
+        // Only a name within a character (up to 4 bytes) of the limit can be the parser's truncation of a longer one.
+        let nearLimit = false
+        for (const name of created) {
+          if (!exceeds(name, MAX_BYTES - 4)) continue
+          nearLimit = true
+          break
+        }
+        if (!nearLimit) {
+          created.clear()
+          return
+        }
         const reported = new Set<string>()
         for (const token of identifierTokens(statement.text)) {
-          const bytes = Buffer.byteLength(token.name)
+          if (!exceeds(token.name, MAX_BYTES) || reported.has(token.name)) continue
           const kept = truncate(token.name)
-          if (bytes <= MAX_BYTES || reported.has(token.name) || !names.includes(kept)) continue
+          if (!created.has(kept)) continue
           reported.add(token.name)
           const start = statement.range.start.offset + token.start
-          ctx.report({ messageId: 'tooLong', data: { name: token.name, bytes, truncated: kept }, range: { start, end: statement.range.start.offset + token.end } })
+          ctx.report({ messageId: 'tooLong', data: { name: token.name, bytes: Buffer.byteLength(token.name), truncated: kept }, range: { start, end: statement.range.start.offset + token.end } })
         }
+        created.clear()
       },
     }
   },

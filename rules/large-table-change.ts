@@ -3,6 +3,7 @@ import { isDangerousLock, locksTakenBy } from '../src/lint/lock-modes.js'
 import { defineRule } from '../src/lint/rule.js'
 import { WORK_VERBS, workDoneBy } from '../src/lint/statement-work.js'
 import type { TableRef } from '../src/schema/schema-state.js'
+import type { PgNode } from '../src/sql/parse.js'
 import { splitStatements } from '../src/sql/lexer.js'
 
 const BASE = 'CREATE TABLE events (id integer PRIMARY KEY, kind text, payload jsonb);'
@@ -67,30 +68,28 @@ export default defineRule({
     },
   },
   check: (ctx) => {
+    const threshold = ctx.config.lint.largeTableRows
     let planned = false
+    /** Tables reported for the current statement. */
+    const reported = new Set<string>()
+    /** Reports the first large-table effect of the statement on `table`; most tables have no known row count. */
+    const check = (table: TableRef, action: string, effect: string, node: PgNode | undefined): void => {
+      const rows = ctx.rowCount(table)
+      if (rows === undefined || rows < threshold || !ctx.isExistingTable(table)) return
+      const key = `${table.schema ?? 'public'}.${table.name}`
+      if (reported.has(key)) return
+      reported.add(key)
+      ctx.report({ messageId: 'largeTable', data: { action, effect, table: displayName(table), rows: format(rows), threshold: format(threshold) }, node })
+    }
     return {
       Migration(migration) {
         planned = migration.text.includes('dba-review-plan') && hasPlan(migration.text)
       },
       Statement(statement) {
         if (planned) return
-        const threshold = ctx.config.lint.largeTableRows
-        const effects = [
-          ...workDoneBy(statement, ctx)
-            .filter((w) => w.kind === 'rewrite' || w.kind === 'backfill')
-            .map((w) => ({ table: w.table, action: w.action, effect: WORK_VERBS[w.kind], node: w.node })),
-          ...locksTakenBy(statement, ctx)
-            .filter((l) => isDangerousLock(l.mode))
-            .map((l) => ({ table: l.table, action: l.action, effect: `takes ${l.mode} on`, node: l.node })),
-        ]
-        const seen = new Set<string>()
-        const key = (t: TableRef) => `${t.schema ?? 'public'}.${t.name}`
-        for (const { table, action, effect, node } of effects) {
-          const rows = ctx.rowCount(table)
-          if (seen.has(key(table)) || rows === undefined || rows < threshold || !ctx.isExistingTable(table)) continue
-          seen.add(key(table))
-          ctx.report({ messageId: 'largeTable', data: { action, effect, table: displayName(table), rows: format(rows), threshold: format(threshold) }, node })
-        }
+        reported.clear()
+        for (const w of workDoneBy(statement, ctx)) if (w.kind === 'rewrite' || w.kind === 'backfill') check(w.table, w.action, WORK_VERBS[w.kind], w.node)
+        for (const l of locksTakenBy(statement, ctx)) if (isDangerousLock(l.mode)) check(l.table, l.action, `takes ${l.mode} on`, l.node)
       },
     }
   },

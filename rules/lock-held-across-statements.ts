@@ -1,6 +1,6 @@
 import { displayName } from '../src/lint/ast.js'
-import { isDangerousLock, type LockMode, locksTakenBy, lockStrength } from '../src/lint/lock-modes.js'
-import { defineRule } from '../src/lint/rule.js'
+import { isDangerousLock, type LockMode, locksTakenBy, lockStrength, type TableLock } from '../src/lint/lock-modes.js'
+import { defineRule, type TransactionInfo } from '../src/lint/rule.js'
 import { WORK_VERBS, workDoneBy } from '../src/lint/statement-work.js'
 import type { TableRef } from '../src/schema/schema-state.js'
 
@@ -14,6 +14,23 @@ interface Held {
 }
 
 const key = (ref: TableRef): string => `${ref.schema ?? 'public'}.${ref.name}`
+
+interface HeldParts {
+  held: string
+  blocked: string
+  until: string
+}
+
+/** The message parts about the locks still held, as seen from `file`. */
+function heldParts(held: Map<string, Held>, file: string, tx: TransactionInfo): HeldParts {
+  const where = (h: Held): string => (h.file === file ? `line ${h.line}` : `${h.file}:${h.line}`)
+  const all = [...held.values()]
+  return {
+    held: all.map((h) => `${h.mode} on ${displayName(h.table)} since ${where(h)}`).join(', '),
+    blocked: all.map((h) => `${h.mode === 'ACCESS EXCLUSIVE' ? 'reads and writes of' : 'writes to'} ${displayName(h.table)}`).join(' and '),
+    until: tx.mode === 'all-pending' && !tx.explicit ? ' (under drizzle: the end of the last pending migration)' : '',
+  }
+}
 
 export default defineRule({
   meta: {
@@ -81,38 +98,49 @@ export default defineRule({
   },
   check: (ctx) => {
     let held = new Map<string, Held>()
+    /** `heldParts` of `held` as it stands, kept for the next finding until a lock is added (most statements report nothing; many findings in a row see the same locks). */
+    let parts: { file: string; parts: HeldParts } | undefined
     let transaction = -1
     let waitReported = false
+    const blocksTraffic = (l: TableLock): boolean => isDangerousLock(l.mode) && ctx.isExistingTable(l.table)
+    const partsFor = (file: string, tx: TransactionInfo): HeldParts => {
+      if (parts?.file !== file) parts = { file, parts: heldParts(held, file, tx) }
+      return parts.parts
+    }
     return {
       Statement(statement) {
         const tx = ctx.transaction
         if (!tx.inTransaction || tx.id !== transaction) {
           held = new Map()
+          parts = undefined
           waitReported = false
           transaction = tx.inTransaction ? tx.id : -1
         }
-        if (!tx.inTransaction || !ctx.migration) return
-        const locks = locksTakenBy(statement, ctx).filter((l) => isDangerousLock(l.mode) && ctx.isExistingTable(l.table))
+        const migration = ctx.migration
+        if (!tx.inTransaction || !migration) return
+        const locks = locksTakenBy(statement, ctx)
         if (held.size) {
-          const where = (h: Held): string => (h.file === ctx.migration?.path ? `line ${h.line}` : `${h.file}:${h.line}`)
-          const all = [...held.values()]
-          const common = {
-            held: all.map((h) => `${h.mode} on ${displayName(h.table)} since ${where(h)}`).join(', '),
-            blocked: all.map((h) => `${h.mode === 'ACCESS EXCLUSIVE' ? 'reads and writes of' : 'writes to'} ${displayName(h.table)}`).join(' and '),
-            until: tx.mode === 'all-pending' && !tx.explicit ? ' (under drizzle: the end of the last pending migration)' : '',
-          }
           const work = workDoneBy(statement, ctx).find((w) => ctx.isExistingTable(w.table))
-          const lock = locks.find((l) => lockStrength(l.mode) > lockStrength(held.get(key(l.table))?.mode ?? 'ACCESS SHARE'))
-          if (work) ctx.report({ messageId: 'workWhileLocked', data: { ...common, action: work.action, verb: WORK_VERBS[work.kind], table: displayName(work.table) }, node: work.node })
-          else if (lock && !tx.lockTimeoutSet && !waitReported) {
-            // One wait per transaction makes the point; with lock_timeout set the wait is bounded.
-            waitReported = true
-            ctx.report({ messageId: 'lockWhileLocked', data: { ...common, action: lock.action, newMode: lock.mode, table: displayName(lock.table) }, node: lock.node })
+          if (work) {
+            const { held: heldLocks, blocked, until } = partsFor(migration.path, tx)
+            ctx.report({ messageId: 'workWhileLocked', data: { held: heldLocks, blocked, until, action: work.action, verb: WORK_VERBS[work.kind], table: displayName(work.table) }, node: work.node })
+          } else if (!tx.lockTimeoutSet && !waitReported) {
+            const lock = locks.find((l) => blocksTraffic(l) && lockStrength(l.mode) > lockStrength(held.get(key(l.table))?.mode ?? 'ACCESS SHARE'))
+            if (lock) {
+              // One wait per transaction makes the point; with lock_timeout set the wait is bounded.
+              waitReported = true
+              const { held: heldLocks, blocked, until } = partsFor(migration.path, tx)
+              ctx.report({ messageId: 'lockWhileLocked', data: { held: heldLocks, blocked, until, action: lock.action, newMode: lock.mode, table: displayName(lock.table) }, node: lock.node })
+            }
           }
         }
         for (const lock of locks) {
-          const seen = held.get(key(lock.table))
-          if (!seen || lockStrength(lock.mode) > lockStrength(seen.mode)) held.set(key(lock.table), { table: lock.table, mode: lock.mode, file: ctx.migration.path, line: statement.range.start.line })
+          if (!blocksTraffic(lock)) continue
+          const tableKey = key(lock.table)
+          const seen = held.get(tableKey)
+          if (seen && lockStrength(lock.mode) <= lockStrength(seen.mode)) continue
+          held.set(tableKey, { table: lock.table, mode: lock.mode, file: migration.path, line: statement.range.start.line })
+          parts = undefined
         }
       },
     }

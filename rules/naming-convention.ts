@@ -26,6 +26,18 @@ const optionsSchema = z.strictObject({
 
 type Kind = 'table' | 'column' | 'index' | 'constraint'
 
+/** Every review batch checks names against the same few patterns (without `g` or `y` a RegExp keeps no state): each is compiled once. */
+const compiledPatterns = new Map<string, RegExp>()
+
+function compile(source: string): RegExp {
+  let compiled = compiledPatterns.get(source)
+  if (!compiled) {
+    compiled = new RegExp(source, 'u')
+    compiledPatterns.set(source, compiled)
+  }
+  return compiled
+}
+
 const RENAMED_KIND: Record<string, Kind> = { OBJECT_TABLE: 'table', OBJECT_COLUMN: 'column', OBJECT_INDEX: 'index', OBJECT_TABCONSTRAINT: 'constraint' }
 
 export default defineRule({
@@ -88,7 +100,7 @@ export default defineRule({
       index: options.indexes ?? options.pattern,
       constraint: options.constraints ?? options.pattern,
     }
-    const compiled = Object.fromEntries(Object.entries(patterns).map(([kind, source]) => [kind, new RegExp(source, 'u')])) as Record<Kind, RegExp>
+    const compiled: Record<Kind, RegExp> = { table: compile(patterns.table), column: compile(patterns.column), index: compile(patterns.index), constraint: compile(patterns.constraint) }
 
     const check = (kind: Kind, name: string | undefined, node?: PgNode): void => {
       if (name === undefined || compiled[kind].test(name)) return

@@ -1,4 +1,4 @@
-import { alterTableCommands, displayName } from '../src/lint/ast.js'
+import { displayName, existingTableCommands } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 
 const BASE = 'CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);\nCREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM (\'2023-01-01\') TO (\'2024-01-01\');'
@@ -49,8 +49,8 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (ctx.pgVersion < 14 || !ctx.isExistingTable(node.relation)) return
-      for (const cmd of alterTableCommands(node)) {
+      if (ctx.pgVersion < 14) return
+      for (const cmd of existingTableCommands(ctx, node, ['AT_DetachPartition'])) {
         const partition = cmd.def?.PartitionCmd
         if (cmd.subtype !== 'AT_DetachPartition' || !partition || partition.concurrent) continue
         ctx.report({ messageId: 'missingConcurrently', node: partition.name, data: { partition: displayName(partition.name), table: displayName(node.relation) } })

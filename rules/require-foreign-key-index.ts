@@ -6,8 +6,10 @@ import type { PgNode } from '../src/sql/parse.js'
 /** The index can find a foreign key's rows: not partial, and its leading columns are the key's columns (in any order). */
 function covers(index: IndexInfo, columns: string[]): boolean {
   if (index.partial || !columns.length || index.columns.length < columns.length) return false
-  const leading = index.columns.slice(0, columns.length)
-  return columns.every((c) => leading.includes(c))
+  return columns.every((c) => {
+    const at = index.columns.indexOf(c)
+    return at >= 0 && at < columns.length
+  })
 }
 
 function isCovered(table: TableInfo, fk: ConstraintInfo): boolean {
@@ -158,8 +160,10 @@ export default defineRule({
         const node = statement.node
         keyTarget = statement.kind === 'CreateStmt' || statement.kind === 'AlterTableStmt' ? node?.relation : undefined
         if (!node) targets = []
-        else if (statement.kind === 'CreateStmt' || statement.kind === 'AlterTableStmt' || statement.kind === 'IndexStmt') targets = [ctx.schema.table(node.relation)].filter((t): t is TableInfo => t !== undefined)
-        else if (statement.kind === 'DropStmt' && node.removeType === 'OBJECT_INDEX') {
+        else if (statement.kind === 'CreateStmt' || statement.kind === 'AlterTableStmt' || statement.kind === 'IndexStmt') {
+          const table = ctx.schema.table(node.relation)
+          targets = table ? [table] : []
+        } else if (statement.kind === 'DropStmt' && node.removeType === 'OBJECT_INDEX') {
           targets = (node.objects ?? [])
             .map((object: PgNode) => stringsOf(object.List?.items))
             .map((parts: string[]) => ctx.schema.tableOfIndex(parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1] as string))
@@ -186,8 +190,11 @@ export default defineRule({
         }
         // Only an ALTER TABLE or DROP INDEX can take an index (or the key itself) away from an existing foreign key.
         for (const table of targets) {
-          for (const fk of atStart.get(table)?.covered ?? []) {
-            if (stillThere(table, fk) && !isCovered(table, fk) && !uncovered.some((u) => u.fk === fk)) uncovered.push({ table, fk, anchor: ctx.anchor() })
+          const covered = atStart.get(table)?.covered
+          // `stillThere`, with the table looked up once rather than per key.
+          if (!covered?.length || ctx.schema.table(table) !== table) continue
+          for (const fk of covered) {
+            if (table.constraints.includes(fk) && !isCovered(table, fk) && !uncovered.some((u) => u.fk === fk)) uncovered.push({ table, fk, anchor: ctx.anchor() })
           }
         }
       },

@@ -1,4 +1,4 @@
-import { alterTableCommands, displayName } from '../src/lint/ast.js'
+import { displayName, existingTableCommands } from '../src/lint/ast.js'
 import { defineRule } from '../src/lint/rule.js'
 
 export default defineRule({
@@ -35,10 +35,10 @@ export default defineRule({
   },
   check: (ctx) => ({
     AlterTableStmt(node) {
-      if (!ctx.isExistingTable(node.relation)) return
+      const cmds = existingTableCommands(ctx, node, ['AT_SetLogged', 'AT_SetUnLogged'])
+      if (!cmds.length) return
       const known = ctx.schema.table(node.relation)
-      for (const cmd of alterTableCommands(node)) {
-        if (cmd.subtype !== 'AT_SetLogged' && cmd.subtype !== 'AT_SetUnLogged') continue
+      for (const cmd of cmds) {
         const unlogged = cmd.subtype === 'AT_SetUnLogged'
         if (known && known.unlogged === unlogged) continue
         ctx.report({ messageId: unlogged ? 'setUnlogged' : 'setLogged', data: { table: displayName(node.relation) } })

@@ -7,7 +7,12 @@ import type { TableInfo, TableRef } from '../schema/types.js'
 
 /** The strings of a list of `String` nodes (qualified names, column lists). */
 export function stringsOf(list: PgNode[] | undefined): string[] {
-  return (list ?? []).map((n) => n.String?.sval as string | undefined).filter((s): s is string => s !== undefined)
+  const strings: string[] = []
+  for (const n of list ?? []) {
+    const s: string | undefined = n.String?.sval
+    if (s !== undefined) strings.push(s)
+  }
+  return strings
 }
 
 /** A table reference from a possibly qualified name list (`DropStmt` objects, `COMMENT ON TABLE`). */
@@ -34,29 +39,61 @@ export function relationSql(rangeVar: PgNode): string {
   return rangeVar.schemaname ? `${quoteIdent(rangeVar.schemaname)}.${quoteIdent(rangeVar.relname)}` : quoteIdent(rangeVar.relname)
 }
 
+/** An `ALTER TABLE` on a table (not an index, view or sequence). */
+function altersTable(node: PgNode): boolean {
+  return !node.objtype || node.objtype === 'OBJECT_TABLE'
+}
+
 /** The commands of an `ALTER TABLE` on a table (not an index, view or sequence), with their `Constraint` or `ColumnDef`. */
 export function alterTableCommands(node: PgNode): PgNode[] {
-  if (node.objtype && node.objtype !== 'OBJECT_TABLE') return []
-  return (node.cmds ?? []).map((item: PgNode) => item.AlterTableCmd).filter((cmd: PgNode | undefined): cmd is PgNode => cmd !== undefined)
+  if (!altersTable(node)) return []
+  const cmds: PgNode[] = []
+  for (const item of node.cmds ?? []) if (item.AlterTableCmd !== undefined) cmds.push(item.AlterTableCmd)
+  return cmds
 }
+
+const NO_COMMANDS: readonly PgNode[] = []
+
+/**
+ * The commands of the given subtypes (`AT_DropColumn`…) of an ALTER TABLE of a table that existed before the
+ * change; none for a table the change created. Most ALTER TABLEs have none of a rule's subtypes, so the schema
+ * model is asked only when there are some.
+ */
+export function existingTableCommands(ctx: RuleContext, alter: PgNode, subtypes: readonly string[]): readonly PgNode[] {
+  if (!altersTable(alter)) return NO_COMMANDS
+  let cmds: PgNode[] | undefined
+  for (const item of alter.cmds ?? []) {
+    const cmd: PgNode | undefined = item.AlterTableCmd
+    if (cmd !== undefined && subtypes.includes(cmd.subtype)) (cmds ??= []).push(cmd)
+  }
+  return cmds && ctx.isExistingTable(alter.relation) ? cmds : NO_COMMANDS
+}
+
+const ADD_COLUMN = ['AT_AddColumn']
 
 /**
  * The `ColumnDef`s an ALTER TABLE adds to a table that existed before the change, leaving out
  * `ADD COLUMN IF NOT EXISTS` of a column the table already has (a no-op).
  */
 export function columnsAddedToExistingTable(ctx: RuleContext, alter: PgNode): PgNode[] {
-  if (!ctx.isExistingTable(alter.relation)) return []
+  const adds = existingTableCommands(ctx, alter, ADD_COLUMN)
+  if (!adds.length) return []
   const table = ctx.schema.table(alter.relation)
-  return alterTableCommands(alter)
-    .filter((cmd) => cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef && !(cmd.missing_ok && table?.columns.has(cmd.def.ColumnDef.colname)))
-    .map((cmd) => cmd.def.ColumnDef as PgNode)
+  const defs: PgNode[] = []
+  for (const cmd of adds) {
+    if (cmd.def?.ColumnDef && !(cmd.missing_ok && table?.columns.has(cmd.def.ColumnDef.colname))) defs.push(cmd.def.ColumnDef)
+  }
+  return defs
 }
 
 /** The inline constraints of a `ColumnDef` (`NOT NULL`, `DEFAULT`, `REFERENCES`, `CHECK`…), optionally of one kind (`CONSTR_DEFAULT`). */
 export function columnConstraints(def: PgNode, contype?: string): PgNode[] {
-  return (def.constraints ?? [])
-    .map((c: PgNode) => c.Constraint)
-    .filter((c: PgNode | undefined): c is PgNode => c !== undefined && (contype === undefined || c.contype === contype))
+  const constraints: PgNode[] = []
+  for (const item of def.constraints ?? []) {
+    const c: PgNode | undefined = item.Constraint
+    if (c !== undefined && (contype === undefined || c.contype === contype)) constraints.push(c)
+  }
+  return constraints
 }
 
 /** The column a `ColumnRef` names (its last field), or undefined for anything else. */
@@ -110,11 +147,11 @@ export function rangeVarsIn(node: unknown): PgNode[] {
   const visit = (value: unknown): void => {
     if (!value || typeof value !== 'object') return
     if (Array.isArray(value)) {
-      value.forEach(visit)
+      for (const item of value) visit(item)
       return
     }
     if (typeof (value as PgNode).relname === 'string') found.push(value as PgNode)
-    Object.values(value).forEach(visit)
+    for (const key in value) visit((value as PgNode)[key])
   }
   visit(node)
   return found

@@ -26,6 +26,54 @@ export function grammarTypeName(typeName: PgNode): string | undefined {
   return names[names.length - 1]?.String?.sval
 }
 
+/** A column type as a statement writes it, before the schema model says whether it changes anything. */
+interface WrittenType {
+  site: ColumnTypeSite
+  /** `ADD COLUMN IF NOT EXISTS`: a no-op when the table has the column. */
+  ifNotExists: boolean
+}
+
+/** The column types a CREATE TABLE writes (none for a temporary table). */
+function writtenByCreate(node: PgNode): WrittenType[] {
+  if (isTemporary(node.relation)) return []
+  const table = refOf(node.relation)
+  const written: WrittenType[] = []
+  for (const element of node.tableElts ?? []) {
+    const def = element.ColumnDef
+    if (def?.typeName) written.push({ site: { table, column: def.colname, typeName: def.typeName, type: typeFromNode(def.typeName), def, origin: 'create' }, ifNotExists: false })
+  }
+  return written
+}
+
+/** The column types an ALTER TABLE of a table writes: ADD COLUMN and ALTER COLUMN … TYPE. */
+function writtenByAlter(node: PgNode): WrittenType[] {
+  if (node.objtype && node.objtype !== 'OBJECT_TABLE') return []
+  const table = refOf(node.relation)
+  const written: WrittenType[] = []
+  for (const item of node.cmds ?? []) {
+    const cmd = item.AlterTableCmd
+    const def = cmd?.def?.ColumnDef
+    if (!def?.typeName) continue
+    if (cmd.subtype === 'AT_AddColumn') {
+      written.push({ site: { table, column: def.colname, typeName: def.typeName, type: typeFromNode(def.typeName), def, origin: 'add' }, ifNotExists: Boolean(cmd.missing_ok) })
+    } else if (cmd.subtype === 'AT_AlterColumnType') {
+      written.push({ site: { table, column: cmd.name, typeName: def.typeName, type: typeFromNode(def.typeName), def, origin: 'alter' }, ifNotExists: false })
+    }
+  }
+  return written
+}
+
+/**
+ * Several rules read the column types of the same node, one after another: the last node's are kept, so each
+ * node is read once and its sites are shared (callers must not mutate them).
+ */
+let lastRead: { node: PgNode; written: WrittenType[] } | undefined
+
+function writtenTypesOf(node: PgNode, read: (node: PgNode) => WrittenType[]): WrittenType[] {
+  if (lastRead?.node !== node) lastRead = { node, written: read(node) }
+  return lastRead.written
+}
+
 /**
  * Visitors calling `visit` for every column type the change chooses: CREATE TABLE columns, ADD COLUMN, and
  * ALTER COLUMN … TYPE to another type. They stay silent about what already existed or never reaches
@@ -35,29 +83,17 @@ export function grammarTypeName(typeName: PgNode): string | undefined {
 export function columnTypeVisitors(ctx: RuleContext, visit: (site: ColumnTypeSite) => void): Visitors {
   return {
     CreateStmt(node) {
-      if (isTemporary(node.relation) || (node.if_not_exists && ctx.schema.table(node.relation))) return
-      const table = refOf(node.relation)
-      for (const element of node.tableElts ?? []) {
-        const def = element.ColumnDef
-        if (def?.typeName) visit({ table, column: def.colname, typeName: def.typeName, type: typeFromNode(def.typeName), def, origin: 'create' })
-      }
+      const written = writtenTypesOf(node, writtenByCreate)
+      if (!written.length || (node.if_not_exists && ctx.schema.table(node.relation))) return
+      for (const { site } of written) visit(site)
     },
     AlterTableStmt(node) {
-      if (node.objtype && node.objtype !== 'OBJECT_TABLE') return
-      const table = refOf(node.relation)
-      const known = ctx.schema.table(table)
-      for (const item of node.cmds ?? []) {
-        const cmd = item.AlterTableCmd
-        const def = cmd?.def?.ColumnDef
-        if (!def?.typeName) continue
-        const type = typeFromNode(def.typeName)
-        if (cmd.subtype === 'AT_AddColumn') {
-          if (cmd.missing_ok && known?.columns.has(def.colname)) continue
-          visit({ table, column: def.colname, typeName: def.typeName, type, def, origin: 'add' })
-        } else if (cmd.subtype === 'AT_AlterColumnType') {
-          if (known?.columns.get(cmd.name)?.type.name === type.name) continue
-          visit({ table, column: cmd.name, typeName: def.typeName, type, def, origin: 'alter' })
-        }
+      const written = writtenTypesOf(node, writtenByAlter)
+      if (!written.length) return
+      const known = ctx.schema.table(written[0]!.site.table)
+      for (const { site, ifNotExists } of written) {
+        if (site.origin === 'add' ? ifNotExists && known?.columns.has(site.column) : known?.columns.get(site.column)?.type.name === site.type.name) continue
+        visit(site)
       }
     },
   }

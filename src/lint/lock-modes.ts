@@ -1,7 +1,7 @@
 import type { PgNode, Statement } from '../sql/parse.js'
 import { refOf, type SchemaState, type TableRef } from '../schema/schema-state.js'
 import type { TableInfo } from '../schema/types.js'
-import { columnConstraints, optionEnabled, refOfNames, stringsOf } from './ast.js'
+import { optionEnabled, refOfNames, stringsOf } from './ast.js'
 import { memoizeOnSchema } from './schema-memo.js'
 
 /**
@@ -24,8 +24,10 @@ export const LOCK_MODES = [
 
 export type LockMode = (typeof LOCK_MODES)[number]
 
+const STRENGTHS = Object.fromEntries(LOCK_MODES.map((mode, i) => [mode, i])) as Record<LockMode, number>
+
 export function lockStrength(mode: LockMode): number {
-  return LOCK_MODES.indexOf(mode)
+  return STRENGTHS[mode]
 }
 
 /**
@@ -88,11 +90,19 @@ const COMMAND_LABELS: Record<string, string> = {
   AT_GenericOptions: 'OPTIONS (…)',
 }
 
+/** Every subcommand's lock carries its action: worded once per subtype, not per subcommand. */
+const actionsBySubtype = new Map<string, string>()
+
 /** `ALTER TABLE … ADD COLUMN` as messages name a subcommand. */
 export function alterTableAction(cmd: PgNode): string {
   const subtype = String(cmd.subtype)
-  const words = COMMAND_LABELS[subtype] ?? subtype.replace(/^AT_/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()
-  return `ALTER TABLE … ${words}`
+  let action = actionsBySubtype.get(subtype)
+  if (action === undefined) {
+    const words = COMMAND_LABELS[subtype] ?? subtype.replace(/^AT_/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()
+    action = `ALTER TABLE … ${words}`
+    actionsBySubtype.set(subtype, action)
+  }
+  return action
 }
 
 const LOCK_STMT_MODES: Record<number, LockMode> = Object.fromEntries(LOCK_MODES.map((mode, i) => [i + 1, mode]))
@@ -134,18 +144,25 @@ export function domainValidation(node: PgNode): string | undefined {
   return undefined
 }
 
-function fkTargets(constraints: PgNode[]): PgNode[] {
-  return constraints.filter((c) => c.contype === 'CONSTR_FOREIGN' && c.pktable).map((c) => c.pktable)
+/** SHARE ROW EXCLUSIVE on the table a foreign-key constraint references, if it is one. */
+function pushForeignKeyTarget(locks: TableLock[], constraint: PgNode, action: string): void {
+  const pk = constraint.contype === 'CONSTR_FOREIGN' ? constraint.pktable : undefined
+  if (pk) locks.push({ table: refOf(pk), mode: 'SHARE ROW EXCLUSIVE', action: `${action} (foreign key to it)`, node: pk })
+}
+
+/** The same, for each inline constraint of a `ColumnDef`. */
+function pushColumnForeignKeyTargets(locks: TableLock[], def: PgNode, action: string): void {
+  for (const item of def.constraints ?? []) if (item.Constraint) pushForeignKeyTarget(locks, item.Constraint, action)
 }
 
 function alterTableLocks(node: PgNode, schema: SchemaState): TableLock[] {
   if (node.objtype === 'OBJECT_INDEX' || node.objtype === 'OBJECT_SEQUENCE') return []
   const locks: TableLock[] = []
   const relation = node.relation
-  const table = schema.table(relation)
   // Views, materialized views and foreign tables too: their subcommands lock the same way.
-  const cmds: PgNode[] = (node.cmds ?? []).map((c: PgNode) => c.AlterTableCmd).filter(Boolean)
-  for (const cmd of cmds) {
+  for (const item of node.cmds ?? []) {
+    const cmd = item.AlterTableCmd
+    if (!cmd) continue
     const action = alterTableAction(cmd)
     const constraint = cmd.def?.Constraint
     const partition = cmd.def?.PartitionCmd
@@ -159,20 +176,19 @@ function alterTableLocks(node: PgNode, schema: SchemaState): TableLock[] {
     if (cmd.subtype === 'AT_DetachPartition' && partition?.concurrent) mode = 'SHARE UPDATE EXCLUSIVE'
     locks.push({ table: refOf(relation), mode, action, node: relation })
 
-    const fks = constraint ? fkTargets([constraint]) : cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef ? fkTargets(columnConstraints(cmd.def.ColumnDef)) : []
-    for (const pk of fks) locks.push({ table: refOf(pk), mode: 'SHARE ROW EXCLUSIVE', action: `${action} (foreign key to it)`, node: pk })
+    if (constraint) pushForeignKeyTarget(locks, constraint, action)
+    else if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) pushColumnForeignKeyTargets(locks, cmd.def.ColumnDef, action)
     // The partition is locked ACCESS EXCLUSIVE either way (DETACH … CONCURRENTLY takes it in its second transaction).
     if (partition?.name && (cmd.subtype === 'AT_AttachPartition' || cmd.subtype === 'AT_DetachPartition')) {
       locks.push({ table: refOf(partition.name), mode: 'ACCESS EXCLUSIVE', action: `${action} (the partition)`, node: partition.name })
     }
     // Dropping a foreign key (directly or with its column) drops its triggers on the referenced table.
-    const dropped =
-      cmd.subtype === 'AT_DropConstraint'
-        ? (table?.constraints ?? []).filter((c) => c.name === cmd.name)
-        : cmd.subtype === 'AT_DropColumn'
-          ? (table?.constraints ?? []).filter((c) => c.columns.includes(cmd.name))
-          : []
-    for (const c of dropped) if (c.kind === 'foreign' && c.references) locks.push({ table: c.references.table, mode: 'ACCESS EXCLUSIVE', action: `${action} (foreign key to it)` })
+    if (cmd.subtype === 'AT_DropConstraint' || cmd.subtype === 'AT_DropColumn') {
+      for (const c of schema.table(relation)?.constraints ?? []) {
+        const dropped = cmd.subtype === 'AT_DropConstraint' ? c.name === cmd.name : c.columns.includes(cmd.name)
+        if (dropped && c.kind === 'foreign' && c.references) locks.push({ table: c.references.table, mode: 'ACCESS EXCLUSIVE', action: `${action} (foreign key to it)` })
+      }
+    }
   }
   return locks
 }
@@ -226,8 +242,10 @@ function reindexLocks(node: PgNode, schema: SchemaState): TableLock[] {
 
 function createTableLocks(node: PgNode): TableLock[] {
   const locks: TableLock[] = []
-  const constraints = (node.tableElts ?? []).flatMap((e: PgNode) => (e.Constraint ? [e.Constraint] : e.ColumnDef ? columnConstraints(e.ColumnDef) : []))
-  for (const pk of fkTargets(constraints)) locks.push({ table: refOf(pk), mode: 'SHARE ROW EXCLUSIVE', action: 'CREATE TABLE (foreign key to it)', node: pk })
+  for (const element of node.tableElts ?? []) {
+    if (element.Constraint) pushForeignKeyTarget(locks, element.Constraint, 'CREATE TABLE')
+    else if (element.ColumnDef) pushColumnForeignKeyTargets(locks, element.ColumnDef, 'CREATE TABLE')
+  }
   for (const parent of rangeVars(node.inhRelations)) {
     locks.push({ table: refOf(parent), mode: node.partbound ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE', action: node.partbound ? 'CREATE TABLE … PARTITION OF' : 'CREATE TABLE … INHERITS', node: parent })
   }
@@ -242,26 +260,29 @@ function createTableLocks(node: PgNode): TableLock[] {
  */
 export const locksTakenBy: (statement: Pick<Statement, 'kind' | 'node'>, ctx: { schema: SchemaState }) => readonly TableLock[] = memoizeOnSchema(tableLocksOf)
 
+function lockOn(relation: PgNode | undefined, mode: LockMode, action: string): TableLock[] {
+  return relation ? [{ table: refOf(relation), mode, action, node: relation }] : []
+}
+
 function tableLocksOf(statement: Pick<Statement, 'kind' | 'node'>, ctx: { schema: SchemaState }): TableLock[] {
   const node = statement.node
   if (!node) return []
   const { schema } = ctx
-  const one = (relation: PgNode | undefined, mode: LockMode, action: string): TableLock[] => (relation ? [{ table: refOf(relation), mode, action, node: relation }] : [])
   switch (statement.kind) {
     case 'AlterTableStmt':
       return strongestPerTable(alterTableLocks(node, schema))
     case 'RenameStmt':
       // An index rename locks only the index (SHARE UPDATE EXCLUSIVE since PostgreSQL 12).
       if (node.renameType === 'OBJECT_INDEX' || !node.relation) return []
-      return one(node.relation, 'ACCESS EXCLUSIVE', `RENAME ${node.renameType === 'OBJECT_COLUMN' ? 'COLUMN' : node.renameType === 'OBJECT_TABCONSTRAINT' ? 'CONSTRAINT' : node.renameType === 'OBJECT_TRIGGER' ? 'TRIGGER' : 'TO'}`)
+      return lockOn(node.relation, 'ACCESS EXCLUSIVE', `RENAME ${node.renameType === 'OBJECT_COLUMN' ? 'COLUMN' : node.renameType === 'OBJECT_TABCONSTRAINT' ? 'CONSTRAINT' : node.renameType === 'OBJECT_TRIGGER' ? 'TRIGGER' : 'TO'}`)
     case 'AlterObjectSchemaStmt':
-      return ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(node.objectType) ? one(node.relation, 'ACCESS EXCLUSIVE', 'SET SCHEMA') : []
+      return ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(node.objectType) ? lockOn(node.relation, 'ACCESS EXCLUSIVE', 'SET SCHEMA') : []
     case 'IndexStmt':
-      return one(node.relation, node.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', node.concurrent ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX')
+      return lockOn(node.relation, node.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', node.concurrent ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX')
     case 'DropStmt':
       return strongestPerTable(dropLocks(node, schema))
     case 'TruncateStmt': {
-      const locks = rangeVars(node.relations).flatMap((r) => one(r, 'ACCESS EXCLUSIVE', 'TRUNCATE'))
+      const locks = rangeVars(node.relations).flatMap((r) => lockOn(r, 'ACCESS EXCLUSIVE', 'TRUNCATE'))
       if (node.behavior === 'DROP_CASCADE') for (const l of [...locks]) for (const t of referencing(schema, l.table)) locks.push({ table: t, mode: 'ACCESS EXCLUSIVE', action: 'TRUNCATE … CASCADE' })
       return strongestPerTable(locks)
     }
@@ -269,19 +290,19 @@ function tableLocksOf(statement: Pick<Statement, 'kind' | 'node'>, ctx: { schema
       return reindexLocks(node, schema)
     case 'VacuumStmt': {
       const full = node.is_vacuumcmd && optionEnabled(node.options, 'full')
-      return (node.rels ?? []).flatMap((r: PgNode) => one(r.VacuumRelation?.relation, full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE', full ? 'VACUUM FULL' : node.is_vacuumcmd ? 'VACUUM' : 'ANALYZE'))
+      return (node.rels ?? []).flatMap((r: PgNode) => lockOn(r.VacuumRelation?.relation, full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE', full ? 'VACUUM FULL' : node.is_vacuumcmd ? 'VACUUM' : 'ANALYZE'))
     }
     case 'ClusterStmt':
-      return one(node.relation, 'ACCESS EXCLUSIVE', 'CLUSTER')
+      return lockOn(node.relation, 'ACCESS EXCLUSIVE', 'CLUSTER')
     case 'RefreshMatViewStmt':
-      return one(node.relation, node.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE', node.concurrent ? 'REFRESH MATERIALIZED VIEW CONCURRENTLY' : 'REFRESH MATERIALIZED VIEW')
+      return lockOn(node.relation, node.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE', node.concurrent ? 'REFRESH MATERIALIZED VIEW CONCURRENTLY' : 'REFRESH MATERIALIZED VIEW')
     case 'CreateTrigStmt':
-      return one(node.relation, 'SHARE ROW EXCLUSIVE', 'CREATE TRIGGER')
+      return lockOn(node.relation, 'SHARE ROW EXCLUSIVE', 'CREATE TRIGGER')
     case 'RuleStmt':
-      return one(node.relation, 'ACCESS EXCLUSIVE', 'CREATE RULE')
+      return lockOn(node.relation, 'ACCESS EXCLUSIVE', 'CREATE RULE')
     case 'CreatePolicyStmt':
     case 'AlterPolicyStmt':
-      return one(node.table, 'ACCESS EXCLUSIVE', statement.kind === 'CreatePolicyStmt' ? 'CREATE POLICY' : 'ALTER POLICY')
+      return lockOn(node.table, 'ACCESS EXCLUSIVE', statement.kind === 'CreatePolicyStmt' ? 'CREATE POLICY' : 'ALTER POLICY')
     case 'CreateStmt':
       return strongestPerTable(createTableLocks(node))
     case 'AlterDomainStmt': {
@@ -290,13 +311,16 @@ function tableLocksOf(statement: Pick<Statement, 'kind' | 'node'>, ctx: { schema
     }
     case 'LockStmt': {
       const mode = LOCK_STMT_MODES[node.mode as number] ?? 'ACCESS EXCLUSIVE'
-      return rangeVars(node.relations).flatMap((r) => one(r, mode, `LOCK TABLE … IN ${mode} MODE`))
+      return rangeVars(node.relations).flatMap((r) => lockOn(r, mode, `LOCK TABLE … IN ${mode} MODE`))
     }
     case 'InsertStmt':
+      return lockOn(node.relation, 'ROW EXCLUSIVE', 'INSERT')
     case 'UpdateStmt':
+      return lockOn(node.relation, 'ROW EXCLUSIVE', 'UPDATE')
     case 'DeleteStmt':
+      return lockOn(node.relation, 'ROW EXCLUSIVE', 'DELETE')
     case 'MergeStmt':
-      return one(node.relation, 'ROW EXCLUSIVE', statement.kind.replace(/Stmt$/, '').toUpperCase())
+      return lockOn(node.relation, 'ROW EXCLUSIVE', 'MERGE')
     default:
       return []
   }
@@ -304,6 +328,7 @@ function tableLocksOf(statement: Pick<Statement, 'kind' | 'node'>, ctx: { schema
 
 /** Keeps the strongest lock per table (the first action that takes it). */
 function strongestPerTable(locks: TableLock[]): TableLock[] {
+  if (locks.length < 2) return locks
   const byTable = new Map<string, TableLock>()
   for (const lock of locks) {
     const key = `${lock.table.schema ?? 'public'}.${lock.table.name}`

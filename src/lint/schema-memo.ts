@@ -2,6 +2,7 @@ import type { PgNode, Statement } from '../sql/parse.js'
 import type { SchemaState } from '../schema/schema-state.js'
 
 interface Memo<R> {
+  node: PgNode
   schema: SchemaState
   revision: number
   variant: unknown
@@ -17,15 +18,18 @@ export function memoizeOnSchema<C extends { schema: SchemaState }, R>(
   compute: (statement: Pick<Statement, 'kind' | 'node'>, ctx: C) => R,
   variantOf: (ctx: C) => unknown = () => undefined,
 ): (statement: Pick<Statement, 'kind' | 'node'>, ctx: C) => R {
-  const memo = new WeakMap<PgNode, Memo<R>>()
+  // The rules ask about the statement being visited, one after another: keeping the last answer is enough, and
+  // cheaper than a WeakMap entry per statement (inserting one was the costliest step of a repeated question).
+  // It stays referenced until the next question: one answer, not a growing cache.
+  let last: Memo<R> | undefined
   return (statement, ctx) => {
     const node = statement.node
     if (!node) return compute(statement, ctx)
+    const { schema } = ctx
     const variant = variantOf(ctx)
-    const hit = memo.get(node)
-    if (hit && hit.schema === ctx.schema && hit.revision === ctx.schema.revision && hit.variant === variant) return hit.value
+    if (last && last.node === node && last.schema === schema && last.revision === schema.revision && last.variant === variant) return last.value
     const value = compute(statement, ctx)
-    memo.set(node, { schema: ctx.schema, revision: ctx.schema.revision, variant, value })
+    last = { node, schema, revision: schema.revision, variant, value }
     return value
   }
 }

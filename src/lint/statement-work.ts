@@ -148,10 +148,13 @@ export interface WorkContext {
  */
 export const workDoneBy: (statement: Pick<Statement, 'kind' | 'node'>, ctx: WorkContext) => readonly TableWork[] = memoizeOnSchema(tableWorkOf, (ctx) => ctx.pgVersion)
 
+function on(relation: PgNode | undefined, kind: WorkKind, action: string): TableWork[] {
+  return relation ? [{ table: refOf(relation), kind, action, node: relation }] : []
+}
+
 function tableWorkOf(statement: Pick<Statement, 'kind' | 'node'>, ctx: WorkContext): TableWork[] {
   const node = statement.node
   if (!node) return []
-  const on = (relation: PgNode | undefined, kind: WorkKind, action: string): TableWork[] => (relation ? [{ table: refOf(relation), kind, action, node: relation }] : [])
   switch (statement.kind) {
     case 'AlterTableStmt':
       return alterTableWork(node, ctx)

@@ -40,7 +40,7 @@ export function expressionVolatility(expression: PgNode, schema: SchemaState): E
   const visit = (node: unknown): void => {
     if (volatile || !node || typeof node !== 'object') return
     if (Array.isArray(node)) {
-      node.forEach(visit)
+      for (const item of node) visit(item)
       return
     }
     const call = (node as PgNode).FuncCall
@@ -50,7 +50,7 @@ export function expressionVolatility(expression: PgNode, schema: SchemaState): E
       if (kind === 'volatile') volatile = parts.join('.')
       else if (kind === 'unknown') unknown ??= parts.join('.')
     }
-    Object.values(node).forEach(visit)
+    for (const key in node) visit((node as PgNode)[key])
   }
   visit(expression)
   if (volatile) return { kind: 'volatile', fn: volatile }
