@@ -450,6 +450,7 @@ export function lintChange(options: LintOptions): Finding[] {
         isExistingTable: (ref) => schema.existedBeforeChange(ref),
         // Without a stats file (the usual case) there is no key to build.
         rowCount: (ref) => (tableStats?.size ? tableStats.get(tableKey(refOf(ref))) : undefined),
+        hasRowCounts: Boolean(tableStats?.size),
         statementsBeforeInTransaction: () => state.tracker.before(),
         offsetOf,
         anchor,

@@ -138,6 +138,8 @@ export interface RuleContext<MessageId extends string = string> {
   isExistingTable(ref: TableRef | PgNode): boolean
   /** Known production row count (stats file), when there is one. */
   rowCount(ref: TableRef | PgNode): number | undefined
+  /** The stats file gave row counts; without them `rowCount` is always undefined. */
+  readonly hasRowCounts: boolean
   /** Statements earlier in the same transaction (across files), oldest first. */
   statementsBeforeInTransaction(): ReadonlyArray<{ migration: Migration; statement: Statement }>
   /** File offset of a node's `location`, or the statement start. */
