@@ -98,7 +98,7 @@ export function splitStatements(text: string): { statements: StatementSpan[]; tr
       i = end
       continue
     }
-    if (/\s/.test(ch)) {
+    if (isWhitespace(text.charCodeAt(i))) {
       i++
       continue
     }
@@ -134,6 +134,15 @@ export function splitStatements(text: string): { statements: StatementSpan[]; tr
 /** Offset of the first token at or after `from` (skipping whitespace and comments), and the comments skipped. The text ends at `to`. */
 export function skipTrivia(text: string, from: number, to = text.length): { offset: number; comments: Comment[] } {
   const comments: Comment[] = []
+  return { offset: scanTrivia(text, from, to, comments), comments }
+}
+
+/** Offset of the first token at or after `from`, like `skipTrivia`, without collecting the comments. */
+export function firstTokenAt(text: string, from: number, to = text.length): number {
+  return scanTrivia(text, from, to, null)
+}
+
+function scanTrivia(text: string, from: number, to: number, comments: Comment[] | null): number {
   let i = from
   // Character codes, not `startsWith` and a regex per character: this runs before every statement of a history.
   while (i < to) {
@@ -142,20 +151,20 @@ export function skipTrivia(text: string, from: number, to = text.length): { offs
     if (code === 0x2d && next === 0x2d) {
       const eol = text.indexOf('\n', i)
       const end = eol === -1 || eol > to ? to : eol
-      comments.push({ start: i, end, text: text.slice(i + 2, end), kind: 'line' })
+      comments?.push({ start: i, end, text: text.slice(i + 2, end), kind: 'line' })
       i = end
     } else if (code === 0x2f && next === 0x2a) {
       const end = Math.min(skipBlockComment(text, i), to)
-      comments.push({ start: i, end, text: text.slice(i + 2, Math.max(i + 2, end - 2)), kind: 'block' })
+      comments?.push({ start: i, end, text: text.slice(i + 2, Math.max(i + 2, end - 2)), kind: 'block' })
       i = end
     } else if (isWhitespace(code)) i++
     else break
   }
-  return { offset: i, comments }
+  return i
 }
 
 /** `/\s/` on one character code. */
-function isWhitespace(code: number): boolean {
+export function isWhitespace(code: number): boolean {
   if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d)
   return /\s/.test(String.fromCharCode(code))
 }

@@ -1,5 +1,5 @@
 import type { Migration } from '../migrations/types.js'
-import { type Comment, isOutsideBlockComment, skipTrivia, splitStatements } from './lexer.js'
+import { type Comment, firstTokenAt, isOutsideBlockComment, isWhitespace, skipTrivia, splitStatements } from './lexer.js'
 import { LineIndex, type Position, type SourceRange } from './source.js'
 import { loadWasmParser, type ParseTree, parseSql, PgSyntaxError } from './wasm-parser.js'
 
@@ -169,7 +169,7 @@ function parseChunksAtOnce(text: string, chunks: Chunk[]): ParsedText[] | null {
     return BLANK_REST_OF_LINE.test(text) && isOutsideBlockComment(text, previousEnd, marker)
   }
   for (const raw of parsed.statements) {
-    const first = skipTrivia(text, raw.start).offset
+    const first = firstTokenAt(text, raw.start)
     const end = raw.end ?? first + (splitStatements(text.slice(first)).statements[0]?.end ?? 0)
     while (chunkIndex < chunks.length - 1 && first >= chunkEnd(chunks[chunkIndex] as Chunk)) {
       if (!crossMarker()) return null
@@ -278,7 +278,7 @@ function shiftComments(comments: Comment[], by: number): Comment[] {
 
 function skipSemicolons(text: string, from: number, to: number): number {
   let i = from
-  while (i < to && (text[i] === ';' || /\s/.test(text[i] as string))) i++
+  while (i < to && (text.charCodeAt(i) === 0x3b || isWhitespace(text.charCodeAt(i)))) i++
   return i
 }
 
