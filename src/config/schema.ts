@@ -9,7 +9,7 @@ import * as z from 'zod/mini'
  * zod, or `import { z }` (a namespace object the bundler keeps whole), adds ~700 KB and ~40 ms to every run.
  */
 
-export const severitySettingSchema = z.enum(['error', 'warning', 'notice', 'off'])
+const severitySettingSchema = z.enum(['error', 'warning', 'notice', 'off'])
 
 const ruleSettingSchema = z.union([
   severitySettingSchema,

@@ -107,7 +107,7 @@ export function columnRefName(node: PgNode | undefined): string | undefined {
  * skipping the `SET NOT NULL` scan: a conjunct `column IS NOT NULL` or `NOT (column IS NULL)`. A strict
  * comparison (`column > 0`) does not count: a CHECK is satisfied by NULL.
  */
-export function impliesNotNull(expression: PgNode | undefined, column: string): boolean {
+function impliesNotNull(expression: PgNode | undefined, column: string): boolean {
   if (!expression) return false
   const and = expression.BoolExpr?.boolop === 'AND_EXPR' ? expression.BoolExpr : undefined
   if (and) return (and.args ?? []).some((arg: PgNode) => impliesNotNull(arg, column))

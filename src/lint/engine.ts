@@ -20,7 +20,7 @@ export interface LintOptions {
 }
 
 /** Ids of the findings the engine itself raises; their rule modules carry only metadata. */
-export const ENGINE_RULES = { syntaxError: 'syntax-error', invalidIgnore: 'invalid-ignore', unusedIgnore: 'unused-ignore' } as const
+const ENGINE_RULES = { syntaxError: 'syntax-error', invalidIgnore: 'invalid-ignore', unusedIgnore: 'unused-ignore' } as const
 
 interface ResolvedRule {
   rule: Rule
@@ -28,7 +28,7 @@ interface ResolvedRule {
   options: Record<string, unknown>
 }
 
-export function resolveRules(rules: readonly Rule[], config: Config): ResolvedRule[] {
+function resolveRules(rules: readonly Rule[], config: Config): ResolvedRule[] {
   const resolved: ResolvedRule[] = []
   for (const rule of rules) {
     const setting = config.rules[rule.meta.id]

@@ -39,7 +39,7 @@ const GROWABLE = new Set(['varchar', 'varbit', 'timestamp', 'timestamptz', 'time
  * rewrites. An unknown old type counts as a rewrite, and so does `timestamp` → `timestamptz`, which skips
  * the rewrite only when the session time zone is UTC, which a linter cannot see.
  */
-export function typeChangeRewrites(from: TypeRef | undefined, to: TypeRef): boolean {
+function typeChangeRewrites(from: TypeRef | undefined, to: TypeRef): boolean {
   if (!from || from.array !== to.array || (from.schema ?? '') !== (to.schema ?? '')) return true
   const widens = (a: number | undefined, b: number | undefined): boolean => b === undefined || (a !== undefined && b >= a)
   if (from.name === to.name) {

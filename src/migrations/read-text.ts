@@ -16,7 +16,7 @@ export interface TextFile {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Decodes a text file, or returns the `unreadable-file` problem that replaces it. */
-export function decodeTextFile(path: string, bytes: Buffer): TextFile | SetProblem {
+function decodeTextFile(path: string, bytes: Buffer): TextFile | SetProblem {
   const rule = SET_PROBLEM_RULES.unreadableFile
   if (bytes.length > MAX_FILE_BYTES) return problemAt(rule, 'fileTooLarge', { path, bytes: bytes.length, limit: MAX_FILE_BYTES }, path)
   if (bytes.includes(0)) return problemAt(rule, 'binaryFile', { path }, path)
