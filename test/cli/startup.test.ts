@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -16,5 +18,30 @@ describe('CLI start-up', () => {
       [...readFileSync(file, 'utf8').matchAll(/^import .* from 'zod[^']*'$/gm)].map(([line]) => line).filter((line) => !ALLOWED_ZOD_IMPORTS.has(line)).map((line) => `${relative(ROOT, file)}: ${line}`),
     )
     expect(offenders).toEqual([])
+  })
+
+  // In a process of its own: loading sets the CLI's V8 flags.
+  const loadInChild = (script: string): string => execFileSync(process.execPath, ['--input-type=module', '-e', `const { loadCli, writeCodeCache } = await import(${JSON.stringify(join(ROOT, 'dist/src/cli/load-cli.js'))});\n${script}`], { encoding: 'utf8' })
+
+  it('compiles the built bundle from the code cache the build wrote', () => {
+    expect(loadInChild('process.stdout.write(loadCli().codeCache)')).toBe('accepted')
+  })
+
+  it('ignores a code cache written for another build of the bundle, even one of the same length', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dba-review-code-cache-'))
+    try {
+      const bundle = join(dir, 'cli.cjs')
+      const build = (answer: number): string => `exports.main = async () => ${answer}; exports.run = async () => {}`
+      const loadAndRun = `const { cli, codeCache } = loadCli({ bundle: ${JSON.stringify(bundle)} }); process.stdout.write(codeCache + ' ' + (await cli.main()))`
+      writeFileSync(bundle, build(41))
+      expect(loadInChild(`await writeCodeCache([], { bundle: ${JSON.stringify(bundle)} }); ${loadAndRun}`)).toBe('accepted 41')
+      const { mtime } = statSync(bundle)
+      writeFileSync(bundle, build(42))
+      utimesSync(bundle, mtime, new Date(mtime.getTime() + 10_000))
+      // V8 itself checks only the length: it would run the bytecode of `41`.
+      expect(loadInChild(loadAndRun)).toBe('none 42')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,0 +1,95 @@
+import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import v8 from 'node:v8'
+import vm from 'node:vm'
+import type * as CliModule from './main.js'
+
+/**
+ * How `bin/dba-review.js` starts the CLI: the one-file bundle (`scripts/bundle-cli.mjs`), compiled with V8's
+ * code cache. Compiling the bundle's functions is a good part of a short run; the cache, written by the build
+ * after a warm-up run, holds the bytecode of every function that run compiled. Node 20 has no compile cache
+ * for modules (`module.enableCompileCache` came with Node 22), so the bundle is CommonJS and compiled here as a
+ * classic script, the one kind `vm.Script` can take cached data for.
+ */
+
+export const CLI_BUNDLE = fileURLToPath(new URL('../../cli/dba-review.cjs', import.meta.url))
+
+/**
+ * Set before anything is compiled, and the same when the cache is written (V8 refuses a cache made under
+ * other flags):
+ * - `--liftoff-only`: a run parses SQL once, and V8's optimising WebAssembly tier would compile the parser for
+ *   longer than the whole run takes.
+ * - `--interrupt-budget=400000` (the default is 67,584): optimising compiles of the rules' code otherwise take
+ *   the CPU from the run and are ready too late to pay off (DEVELOPERS.md has the figures).
+ */
+const V8_FLAGS = ['--liftoff-only', '--interrupt-budget=400000']
+
+/** Bytes before the cached data: the bundle's size and modification time when the cache was written. */
+const STAMP_BYTES = 16
+
+export interface LoadedCli {
+  cli: typeof CliModule
+  /** `accepted` unless the cache is missing, from another build (`none`), or refused by V8 (`rejected`: another Node version). */
+  codeCache: 'accepted' | 'rejected' | 'none'
+  script: vm.Script
+  stamp: Buffer
+}
+
+const codeCacheOf = (bundle: string): string => `${bundle}.code-cache`
+
+/**
+ * The bundle's size and modification time. V8 checks a cache against the source's length only: a cache left
+ * from another build of the same length would run that build's bytecode.
+ */
+function stampOf(fd: number): Buffer {
+  const { size, mtimeMs } = fstatSync(fd)
+  const stamp = Buffer.alloc(STAMP_BYTES)
+  stamp.writeDoubleLE(size, 0)
+  stamp.writeDoubleLE(mtimeMs, 8)
+  return stamp
+}
+
+function cachedDataFor(bundle: string, stamp: Buffer): Buffer | undefined {
+  let file: Buffer
+  try {
+    file = readFileSync(codeCacheOf(bundle))
+  } catch {
+    // No cache (or none readable): the bundle compiles as any script does.
+    return undefined
+  }
+  return file.subarray(0, STAMP_BYTES).equals(stamp) ? file.subarray(STAMP_BYTES) : undefined
+}
+
+export function loadCli(options: { bundle?: string; codeCache?: boolean } = {}): LoadedCli {
+  const bundle = options.bundle ?? CLI_BUNDLE
+  for (const flag of V8_FLAGS) v8.setFlagsFromString(flag)
+  const fd = openSync(bundle, 'r')
+  let source: string
+  let stamp: Buffer
+  try {
+    stamp = stampOf(fd)
+    source = readFileSync(fd, 'utf8')
+  } finally {
+    closeSync(fd)
+  }
+  const cachedData = options.codeCache === false ? undefined : cachedDataFor(bundle, stamp)
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData })
+  const module = { exports: {} as typeof CliModule }
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle))
+  return { cli: module.exports, codeCache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted', script, stamp }
+}
+
+/**
+ * Build step, in a process of its own: runs `argv` once through the bundle (output discarded), then writes
+ * what V8 compiled meanwhile as the bundle's code cache. Returns the command's exit code.
+ */
+export async function writeCodeCache(argv: string[], options: { bundle?: string; cwd?: string } = {}): Promise<number> {
+  const bundle = options.bundle ?? CLI_BUNDLE
+  const loaded = loadCli({ bundle, codeCache: false })
+  const discard = { write: () => true }
+  const code = await loaded.cli.main(argv, { stdout: discard, stderr: discard, env: {}, cwd: options.cwd ?? process.cwd(), stdoutIsTTY: false })
+  writeFileSync(codeCacheOf(bundle), Buffer.concat([loaded.stamp, loaded.script.createCachedData()]))
+  return code
+}
