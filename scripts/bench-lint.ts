@@ -18,7 +18,7 @@ import type { ReviewReport } from '../src/review/review-report.js'
 import { loadParser, parseMigration } from '../src/sql/parse.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = path.join(ROOT, 'bin', 'dba-review.js')
+const CLI = path.join(ROOT, 'bin', 'dba-review.cjs')
 const SQUAWK = path.join(ROOT, 'node_modules', '.bin', 'squawk')
 const TARGET_RATIO = 1.5
 

@@ -1,5 +1,5 @@
 // Bundles the CLI into one CommonJS file, dist/cli/dba-review.cjs, and writes its V8 code cache (see
-// src/cli/load-cli.ts, which loads both). Loading one file instead of a hundred ES modules, and compiling
+// src/cli/load-cli.cts, which loads both). Loading one file instead of a hundred ES modules, and compiling
 // almost none of it, is most of a short lint run's start-up. Packages with native or WebAssembly parts, and
 // the app's, stay external; what only some runs need (the replay engine, YAML) runs only when imported.
 import { spawnSync } from 'node:child_process'

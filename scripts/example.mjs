@@ -23,7 +23,7 @@ npm('run', '--silent', 'build')
 const repo = makeExampleRepo()
 try {
   console.log(`Example repository: ${repo} (branch feature, base main)\n`)
-  const result = spawnSync(process.execPath, [path.join(root, 'bin', 'dba-review.js'), 'review', '--repo', repo, '--base', 'main'], { stdio: 'inherit' })
+  const result = spawnSync(process.execPath, [path.join(root, 'bin', 'dba-review.cjs'), 'review', '--repo', repo, '--base', 'main'], { stdio: 'inherit' })
   const code = result.status ?? 2
   // Exit 1 means "error findings": the expected verdict for this change, so the example itself succeeded.
   if (code === 1) console.log('\ndba-review exited with 1: the change has error findings, as this example intends.')

@@ -169,7 +169,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** The process entry (bin/dba-review.js). */
+/** The process entry (bin/dba-review.cjs). */
 export async function run(): Promise<void> {
   // A reader that went away (`dba-review lint | head`) ends the run quietly, as for any Unix tool.
   for (const stream of [process.stdout, process.stderr]) {

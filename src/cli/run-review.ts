@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { allRules } from '../../rules/index.js'
@@ -82,7 +82,7 @@ async function targetsOf(paths: string[], repo: string, cwd: string, config: Con
   const byFolder = new Map<string, Set<string> | null>()
   for (const given of paths) {
     const absolute = path.resolve(cwd, given)
-    const info = await stat(absolute).catch(() => null)
+    const info = statSync(absolute, { throwIfNoEntry: false })
     if (!info) throw new UsageError(`${given}: no such file or folder`)
     const folder = info.isDirectory() ? absolute : path.dirname(absolute)
     const files = byFolder.has(folder) ? byFolder.get(folder)! : new Set<string>()
@@ -106,9 +106,12 @@ function restrict(report: ReviewReport, files: Set<string>): ReviewReport {
 
 async function loadConfig(args: ReviewArgs, root: string, cwd: string): Promise<ConfigResult> {
   if (!args.config) return findConfig(new FsSource(root), allRules)
-  const bytes = await readFile(path.resolve(cwd, args.config)).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`--config ${args.config}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
-  })
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(path.resolve(cwd, args.config))
+  } catch (error) {
+    throw new UsageError(`--config ${args.config}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
+  }
   const decoded = decodeConfigBytes(bytes, args.config, MAX_CONFIG_BYTES)
   if ('problem' in decoded) return { ok: false, problems: [decoded.problem] }
   await loadYaml()
@@ -122,7 +125,7 @@ function warn(io: CliIo, problems: ConfigProblem[]): void {
 /** `dba-review lint`, `review` and `replay`: review migrations, print the result in a format, return the exit code. */
 export async function runReview(args: ReviewArgs, io: CliIo): Promise<number> {
   const repo = path.resolve(io.cwd, args.repo ?? '.')
-  const repoInfo = await stat(repo).catch(() => null)
+  const repoInfo = statSync(repo, { throwIfNoEntry: false })
   if (!repoInfo?.isDirectory()) throw new UsageError(`--repo ${args.repo ?? '.'}: no such folder`)
   const root = args.base ? await gitTopLevel(repo) : repo
 

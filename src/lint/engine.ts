@@ -312,13 +312,12 @@ export function lintChange(options: LintOptions): Finding[] {
   const byId = new Map(options.rules.map((r) => [r.meta.id, r]))
   const severityOf = new Map(resolved.map((r) => [r.rule.meta.id, r.severity]))
   const findings: Finding[] = []
-  const parsedCache = new Map<string, ParsedMigration>()
+  const parsedCache = new Map<Migration, ParsedMigration>()
   const parse = (migration: Migration): ParsedMigration => {
-    const cacheKey = `${migration.path}\0${migration.hash}`
-    let parsed = parsedCache.get(cacheKey)
+    let parsed = parsedCache.get(migration)
     if (!parsed) {
       parsed = parseMigration(migration)
-      parsedCache.set(cacheKey, parsed)
+      parsedCache.set(migration, parsed)
     }
     return parsed
   }

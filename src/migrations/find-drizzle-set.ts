@@ -47,7 +47,7 @@ export async function findDrizzleSet(source: FileSource, dir: string, files: str
       const path = entryPaths[index] ?? joinPath(dir, `${entry.tag}.sql`)
       problems.push(problemAt(SET_PROBLEM_RULES.journalMissingFile, 'missingFile', { tag: entry.tag, path }, journalPath, entry.range))
     } else {
-      const migration: Migration = { ...migrationOf(read.file, entry.tag, set.migrations.length, true), when: entry.when, idx: entry.idx }
+      const migration = migrationOf(read.file, entry.tag, set.migrations.length, true, { when: entry.when, idx: entry.idx })
       const snapshot = snapshotByPrefix.get(tagPrefix(entry.tag))
       if (snapshot) migration.snapshot = snapshot
       set.migrations.push(migration)

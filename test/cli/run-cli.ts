@@ -27,6 +27,6 @@ export async function runCli(argv: string[], options: { env?: Record<string, str
 
 /** Runs the built CLI as a process, as users do (`npm test` builds first). */
 export function spawnCli(argv: string[], options: { env?: Record<string, string>; cwd?: string } = {}): CliRun {
-  const result = spawnSync(process.execPath, [`${ROOT}bin/dba-review.js`, ...argv], { cwd: options.cwd ?? ROOT, env: { PATH: process.env.PATH ?? '', ...options.env }, encoding: 'utf8' })
+  const result = spawnSync(process.execPath, [`${ROOT}bin/dba-review.cjs`, ...argv], { cwd: options.cwd ?? ROOT, env: { PATH: process.env.PATH ?? '', ...options.env }, encoding: 'utf8' })
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
 }

@@ -21,7 +21,7 @@ describe('CLI start-up', () => {
   })
 
   // In a process of its own: loading sets the CLI's V8 flags.
-  const loadInChild = (script: string): string => execFileSync(process.execPath, ['--input-type=module', '-e', `const { loadCli, writeCodeCache } = await import(${JSON.stringify(join(ROOT, 'dist/src/cli/load-cli.js'))});\n${script}`], { encoding: 'utf8' })
+  const loadInChild = (script: string): string => execFileSync(process.execPath, ['--input-type=module', '-e', `const { loadCli, writeCodeCache } = await import(${JSON.stringify(join(ROOT, 'dist/src/cli/load-cli.cjs'))});\n${script}`], { encoding: 'utf8' })
 
   it('compiles the built bundle from the code cache the build wrote', () => {
     expect(loadInChild('process.stdout.write(loadCli().codeCache)')).toBe('accepted')

@@ -1,20 +1,20 @@
-import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import v8 from 'node:v8'
-import vm from 'node:vm'
+import fs = require('node:fs')
+import nodeModule = require('node:module')
+import path = require('node:path')
+import v8 = require('node:v8')
+import vm = require('node:vm')
 import type * as CliModule from './main.js'
 
 /**
- * How `bin/dba-review.js` starts the CLI: the one-file bundle (`scripts/bundle-cli.mjs`), compiled with V8's
+ * How `bin/dba-review.cjs` starts the CLI: the one-file bundle (`scripts/bundle-cli.mjs`), compiled with V8's
  * code cache. Compiling the bundle's functions is a good part of a short run; the cache, written by the build
  * after a warm-up run, holds the bytecode of every function that run compiled. Node 20 has no compile cache
  * for modules (`module.enableCompileCache` came with Node 22), so the bundle is CommonJS and compiled here as a
- * classic script, the one kind `vm.Script` can take cached data for.
+ * classic script, the one kind `vm.Script` can take cached data for. This loader is CommonJS too: an ES module
+ * would start Node's ES module loader, which a CLI run has no other use for.
  */
 
-export const CLI_BUNDLE = fileURLToPath(new URL('../../cli/dba-review.cjs', import.meta.url))
+const CLI_BUNDLE = path.join(__dirname, '../../cli/dba-review.cjs')
 
 /**
  * Set before anything is compiled, and the same when the cache is written (V8 refuses a cache made under
@@ -29,7 +29,7 @@ const V8_FLAGS = ['--liftoff-only', '--interrupt-budget=400000']
 /** Bytes before the cached data: the bundle's size and modification time when the cache was written. */
 const STAMP_BYTES = 16
 
-export interface LoadedCli {
+interface LoadedCli {
   cli: typeof CliModule
   /** `accepted` unless the cache is missing, from another build (`none`), or refused by V8 (`rejected`: another Node version). */
   codeCache: 'accepted' | 'rejected' | 'none'
@@ -44,7 +44,7 @@ const codeCacheOf = (bundle: string): string => `${bundle}.code-cache`
  * from another build of the same length would run that build's bytecode.
  */
 function stampOf(fd: number): Buffer {
-  const { size, mtimeMs } = fstatSync(fd)
+  const { size, mtimeMs } = fs.fstatSync(fd)
   const stamp = Buffer.alloc(STAMP_BYTES)
   stamp.writeDoubleLE(size, 0)
   stamp.writeDoubleLE(mtimeMs, 8)
@@ -54,7 +54,7 @@ function stampOf(fd: number): Buffer {
 function cachedDataFor(bundle: string, stamp: Buffer): Buffer | undefined {
   let file: Buffer
   try {
-    file = readFileSync(codeCacheOf(bundle))
+    file = fs.readFileSync(codeCacheOf(bundle))
   } catch {
     // No cache (or none readable): the bundle compiles as any script does.
     return undefined
@@ -62,34 +62,36 @@ function cachedDataFor(bundle: string, stamp: Buffer): Buffer | undefined {
   return file.subarray(0, STAMP_BYTES).equals(stamp) ? file.subarray(STAMP_BYTES) : undefined
 }
 
-export function loadCli(options: { bundle?: string; codeCache?: boolean } = {}): LoadedCli {
+function loadCli(options: { bundle?: string; codeCache?: boolean } = {}): LoadedCli {
   const bundle = options.bundle ?? CLI_BUNDLE
   for (const flag of V8_FLAGS) v8.setFlagsFromString(flag)
-  const fd = openSync(bundle, 'r')
+  const fd = fs.openSync(bundle, 'r')
   let source: string
   let stamp: Buffer
   try {
     stamp = stampOf(fd)
-    source = readFileSync(fd, 'utf8')
+    source = fs.readFileSync(fd, 'utf8')
   } finally {
-    closeSync(fd)
+    fs.closeSync(fd)
   }
   const cachedData = options.codeCache === false ? undefined : cachedDataFor(bundle, stamp)
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData })
-  const module = { exports: {} as typeof CliModule }
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle))
-  return { cli: module.exports, codeCache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted', script, stamp }
+  const bundleModule = { exports: {} as typeof CliModule }
+  script.runInThisContext()(bundleModule.exports, nodeModule.createRequire(bundle), bundleModule, bundle, path.dirname(bundle))
+  return { cli: bundleModule.exports, codeCache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted', script, stamp }
 }
 
 /**
  * Build step, in a process of its own: runs `argv` once through the bundle (output discarded), then writes
  * what V8 compiled meanwhile as the bundle's code cache. Returns the command's exit code.
  */
-export async function writeCodeCache(argv: string[], options: { bundle?: string; cwd?: string } = {}): Promise<number> {
+async function writeCodeCache(argv: string[], options: { bundle?: string; cwd?: string } = {}): Promise<number> {
   const bundle = options.bundle ?? CLI_BUNDLE
   const loaded = loadCli({ bundle, codeCache: false })
   const discard = { write: () => true }
   const code = await loaded.cli.main(argv, { stdout: discard, stderr: discard, env: {}, cwd: options.cwd ?? process.cwd(), stdoutIsTTY: false })
-  writeFileSync(codeCacheOf(bundle), Buffer.concat([loaded.stamp, loaded.script.createCachedData()]))
+  fs.writeFileSync(codeCacheOf(bundle), Buffer.concat([loaded.stamp, loaded.script.createCachedData()]))
   return code
 }
+
+export = { loadCli, writeCodeCache }

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Kept tiny: the CLI is one bundle, compiled with its code cache and V8 flags by dist/src/cli/load-cli.cjs.
+require('../dist/src/cli/load-cli.cjs').loadCli().cli.run()

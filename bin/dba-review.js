@@ -1,5 +1,0 @@
-#!/usr/bin/env node
-// Kept tiny: the CLI is one bundle, compiled with its code cache and V8 flags by dist/src/cli/load-cli.js.
-import { loadCli } from '../dist/src/cli/load-cli.js'
-
-await loadCli().cli.run()
