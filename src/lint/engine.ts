@@ -211,63 +211,81 @@ function timeoutSettings(statement: Statement): TimeoutSetting[] {
   return []
 }
 
-type Hook = (arg: any) => void
-type NodeVisitor = (node: PgNode, ancestors: PgNode[]) => void
+/** A visitor: hooks take the statement, migration or change; node visitors also the node's ancestors. */
+type Hook = (arg: any, ancestors?: PgNode[]) => void
+
+/** Where one visitor of a rule goes: its key and its place in the list for that key. */
+interface Slot {
+  key: string
+  list: Array<Hook | undefined>
+  index: number
+}
 
 /**
  * The rules' visitors for one batch, grouped by what they visit, each list in rule order. Rules return new
- * visitors for every batch; the lists are emptied and refilled rather than rebuilt, since a run without a
- * base has hundreds of batches.
+ * visitors for every batch, under the same keys (`Rule.check`): the first batch lays out the lists and each
+ * rule's slots in them, and every later batch only writes its visitors into those slots. A run without a base
+ * has hundreds of batches, and sorting visitors by key each time cost more than the lists' use.
  */
 class Dispatch {
-  readonly onStatement: Hook[] = []
-  readonly onStatementExit: Hook[] = []
-  readonly onMigration: Hook[] = []
-  readonly onChange: Hook[] = []
-  readonly onChangeExit: Hook[] = []
-  /** Node visitors by node kind; a kind no rule visits in this batch has an empty list or none. */
-  readonly byKind = new Map<string, NodeVisitor[]>()
+  readonly onStatement: Array<Hook | undefined> = []
+  readonly onStatementExit: Array<Hook | undefined> = []
+  readonly onMigration: Array<Hook | undefined> = []
+  readonly onChange: Array<Hook | undefined> = []
+  readonly onChangeExit: Array<Hook | undefined> = []
+  /** Node visitors by node kind; a kind no rule visits has no list. */
+  readonly byKind = new Map<string, Array<Hook | undefined>>()
+  /** By rule, in the order of the visitors passed to `refill`. */
+  private slots: Slot[][] | undefined
 
-  refill(visitorsOfRules: readonly Visitors[]): void {
-    this.onStatement.length = 0
-    this.onStatementExit.length = 0
-    this.onMigration.length = 0
-    this.onChange.length = 0
-    this.onChangeExit.length = 0
-    for (const list of this.byKind.values()) list.length = 0
-    for (const visitors of visitorsOfRules) {
-      for (const key in visitors) {
-        const fn = visitors[key] as Hook | undefined
-        if (!fn) continue
-        switch (key) {
-          case 'Statement':
-            this.onStatement.push(fn)
-            break
-          case 'Statement:exit':
-            this.onStatementExit.push(fn)
-            break
-          case 'Migration':
-            this.onMigration.push(fn)
-            break
-          case 'Change':
-            this.onChange.push(fn)
-            break
-          case 'Change:exit':
-            this.onChangeExit.push(fn)
-            break
-          default: {
-            const list = this.byKind.get(key)
-            if (list) list.push(fn)
-            else this.byKind.set(key, [fn])
-          }
-        }
+  refill(visitorsOfRules: readonly Visitors[], ruleIds: readonly string[]): void {
+    this.slots ??= visitorsOfRules.map((visitors) => Object.keys(visitors).map((key) => this.slotFor(key)))
+    for (let r = 0; r < visitorsOfRules.length; r++) {
+      const visitors = visitorsOfRules[r]!
+      const slots = this.slots[r]!
+      // Same count and every known key present: the same keys. Otherwise visitors would be lost unnoticed.
+      let same = Object.keys(visitors).length === slots.length
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i]!
+        const visitor = visitors[slot.key]
+        if (visitor === undefined && !(slot.key in visitors)) same = false
+        slot.list[slot.index] = visitor as Hook | undefined
       }
+      if (!same) throw new Error(`rule ${ruleIds[r]}: check() returned visitors under other keys than in the first batch`)
     }
+  }
+
+  private slotFor(key: string): Slot {
+    const list = this.listFor(key)
+    list.push(undefined)
+    return { key, list, index: list.length - 1 }
+  }
+
+  private listFor(key: string): Array<Hook | undefined> {
+    switch (key) {
+      case 'Statement':
+        return this.onStatement
+      case 'Statement:exit':
+        return this.onStatementExit
+      case 'Migration':
+        return this.onMigration
+      case 'Change':
+        return this.onChange
+      case 'Change:exit':
+        return this.onChangeExit
+    }
+    let list = this.byKind.get(key)
+    if (!list) this.byKind.set(key, (list = []))
+    return list
   }
 
   visit(kind: string, node: PgNode, ancestors: PgNode[]): void {
     const list = this.byKind.get(kind)
-    if (list) for (let i = 0; i < list.length; i++) list[i]!(node, ancestors)
+    if (!list) return
+    for (let i = 0; i < list.length; i++) {
+      const visitor = list[i]
+      if (visitor) visitor(node, ancestors)
+    }
   }
 
   /** Visits every node under `body` in document order (node kinds are the capitalised keys). */
@@ -291,8 +309,11 @@ class Dispatch {
   }
 }
 
-function callAll(hooks: readonly Hook[], arg: unknown): void {
-  for (let i = 0; i < hooks.length; i++) hooks[i]!(arg)
+function callAll(hooks: ReadonlyArray<Hook | undefined>, arg: unknown): void {
+  for (let i = 0; i < hooks.length; i++) {
+    const hook = hooks[i]
+    if (hook) hook(arg)
+  }
 }
 
 /** Calls `run` for statements in execution order, each DO block followed by the plain SQL it wraps. */
@@ -458,6 +479,7 @@ export function lintChange(options: LintOptions): Finding[] {
     }))
 
   const dispatch = new Dispatch()
+  const ruleIds = contexts.map((c) => c.rule.rule.meta.id)
   /** Each rule's visitors for the batch under review, in the order of `contexts`. */
   const visitorsOfRules: Visitors[] = []
   let applied = 0
@@ -480,7 +502,7 @@ export function lintChange(options: LintOptions): Finding[] {
     state = { reviewed, tracker: new TransactionTracker(transactionMode, config), current: undefined, fileIgnores: new Map(), statementIgnores: new Map(), used: new Set() }
     const { tracker, fileIgnores, statementIgnores, used } = state
     for (let i = 0; i < contexts.length; i++) visitorsOfRules[i] = contexts[i]!.rule.rule.check(contexts[i]!.context)
-    dispatch.refill(visitorsOfRules)
+    dispatch.refill(visitorsOfRules, ruleIds)
 
     tracker.startBatch()
     const first = reviewed[0]

@@ -170,7 +170,11 @@ export interface Visitors {
 
 export interface Rule<MessageId extends string = string> {
   meta: RuleMeta<MessageId>
-  /** Called once per review batch; closure state lives exactly as long as the batch. */
+  /**
+   * Called once per review batch; closure state lives exactly as long as the batch. Returns visitors under
+   * the same keys every time in a run (they may depend on options and settings, not on the batch): the
+   * engine lays out its dispatch from the first batch and refuses a rule that changes them.
+   */
   check(context: RuleContext<MessageId>): Visitors
 }
 

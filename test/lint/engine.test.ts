@@ -140,6 +140,19 @@ describe('schema context without a base', () => {
   })
 })
 
+describe('rule visitors', () => {
+  it('refuses a rule whose check() returns other keys in a later batch, rather than lose its visitors', () => {
+    let batches = 0
+    const rule = defineRule({
+      meta: { id: 'shifting-keys', severity: 'notice', category: 'locks', summary: 'Changes its keys', rationale: 'Test instrument for the engine.', safeAlternative: 'Not applicable: test instrument.', messages: { seen: 'seen' }, examples: { bad: [], good: [] } },
+      check: () => (batches++ === 0 ? { CreateStmt: () => undefined } : { AlterTableStmt: () => undefined }),
+    })
+    const change = changeOf({ sql: 'CREATE TABLE a (id int);', more: ['ALTER TABLE a ADD COLUMN x int;'] })
+    const run = () => lintChange({ change: { ...change, base: null, added: change.head.migrations }, config: configSchema.parse({}), transactionMode: 'all-pending', rules: [rule] })
+    expect(run).toThrow('rule shifting-keys: check() returned visitors under other keys than in the first batch')
+  })
+})
+
 describe('ignore directives', () => {
   const base = 'CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE TABLE c (id int);'
   const enabled = allRules.filter((r) => ['ban-drop-table', 'require-concurrent-index-creation', 'invalid-ignore', 'unused-ignore'].includes(r.meta.id))
