@@ -21,10 +21,12 @@ const CLI_BUNDLE = path.join(__dirname, '../../cli/dba-review.cjs')
  * other flags):
  * - `--liftoff-only`: a run parses SQL once, and V8's optimising WebAssembly tier would compile the parser for
  *   longer than the whole run takes.
+ * - `--no-wasm-lazy-compilation`: the parser compiles whole on background threads while the run reads its
+ *   input (`compileWasmParser`), not function by function on the main thread when first called.
  * - `--interrupt-budget=400000` (the default is 67,584): optimising compiles of the rules' code otherwise take
  *   the CPU from the run and are ready too late to pay off (DEVELOPERS.md has the figures).
  */
-const V8_FLAGS = ['--liftoff-only', '--interrupt-budget=400000']
+const V8_FLAGS = ['--liftoff-only', '--no-wasm-lazy-compilation', '--interrupt-budget=400000']
 
 /** Bytes before the cached data: the bundle's size and modification time when the cache was written. */
 const STAMP_BYTES = 16

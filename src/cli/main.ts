@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { compileWasmParser } from '../sql/wasm-parser.js'
 import { type CliIo, EXIT, packageVersion, UsageError } from './cli-io.js'
 
 // Only node built-ins are imported up here: each command loads its own modules when it runs, so
@@ -99,6 +100,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const help = HELP[command]
   if (!help) throw new UsageError(`unknown command "${command}" (try dba-review --help)`)
 
+  // Every review parses SQL: the parser's WebAssembly compiles in the background meanwhile.
+  if (command === 'lint' || command === 'review' || command === 'replay') compileWasmParser()
   switch (command) {
     case 'lint': {
       const { values, positionals } = parse(rest, REVIEW_OPTIONS)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
 /**
@@ -34,16 +35,38 @@ export class PgSyntaxError extends Error {
 }
 
 let wasm: PgQueryModule | undefined
+let compiled: Promise<WebAssembly.Module> | undefined
 let instantiated: Promise<void> | undefined
 
+const requireHere = createRequire(import.meta.url)
+
 /**
- * Instantiates the WebAssembly module once per process (~20 ms); callers start it before reading the
- * migrations, so that compiling overlaps the reads. Required rather than imported: `require` spares the ESM
- * loader's scan of a CommonJS package's exports.
+ * Starts compiling the parser's WebAssembly. With the CLI's V8 flags (src/cli/load-cli.cts) the whole module
+ * compiles on V8's background threads while the run reads its config and migrations, rather than function by
+ * function on the main thread during the first parse. Call it as early as a run knows it will parse.
+ */
+export function compileWasmParser(): void {
+  compiled ??= WebAssembly.compile(readFileSync(requireHere.resolve('libpg-query/wasm/libpg-query.wasm')))
+}
+
+/**
+ * Instantiates the WebAssembly module once per process. Required rather than imported: `require` spares the
+ * ESM loader's scan of a CommonJS package's exports.
  */
 export function loadWasmParser(): Promise<void> {
-  instantiated ??= (createRequire(import.meta.url)('libpg-query/wasm/libpg-query.js') as () => Promise<PgQueryModule>)().then((module) => {
-    wasm = module
+  compileWasmParser()
+  const module = compiled!
+  instantiated ??= new Promise((resolve, reject) => {
+    // Emscripten's hook for instantiating a module compiled elsewhere; its callback has no error path.
+    const instantiateWasm = (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): object => {
+      module.then(async (compiledModule) => receive(await WebAssembly.instantiate(compiledModule, imports), compiledModule)).catch(reject)
+      return {}
+    }
+    const factory = requireHere('libpg-query/wasm/libpg-query.js') as (moduleArg: object) => Promise<PgQueryModule>
+    factory({ instantiateWasm }).then((loaded) => {
+      wasm = loaded
+      resolve()
+    }, reject)
   })
   return instantiated
 }
