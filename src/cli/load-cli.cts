@@ -33,6 +33,8 @@ const STAMP_BYTES = 16
 
 interface LoadedCli {
   cli: typeof CliModule
+  /** The SQL parser's WebAssembly, compiling since before the bundle loaded: pass it to `cli.run`. */
+  parser: Promise<WebAssembly.Module>
   /** `accepted` unless the cache is missing, from another build (`none`), or refused by V8 (`rejected`: another Node version). */
   codeCache: 'accepted' | 'rejected' | 'none'
   script: vm.Script
@@ -67,6 +69,10 @@ function cachedDataFor(bundle: string, stamp: Buffer): Buffer | undefined {
 function loadCli(options: { bundle?: string; codeCache?: boolean } = {}): LoadedCli {
   const bundle = options.bundle ?? CLI_BUNDLE
   for (const flag of V8_FLAGS) v8.setFlagsFromString(flag)
+  // Started first, it compiles on V8's background threads while the bundle loads and the run reads its input.
+  // A command that never parses leaves it unfinished; one that does reports a failure when it awaits it.
+  const parser = WebAssembly.compile(fs.readFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm')))
+  parser.catch(() => undefined)
   const fd = fs.openSync(bundle, 'r')
   let source: string
   let stamp: Buffer
@@ -80,7 +86,7 @@ function loadCli(options: { bundle?: string; codeCache?: boolean } = {}): Loaded
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData })
   const bundleModule = { exports: {} as typeof CliModule }
   script.runInThisContext()(bundleModule.exports, nodeModule.createRequire(bundle), bundleModule, bundle, path.dirname(bundle))
-  return { cli: bundleModule.exports, codeCache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted', script, stamp }
+  return { cli: bundleModule.exports, parser, codeCache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted', script, stamp }
 }
 
 /**

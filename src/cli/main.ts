@@ -172,8 +172,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** The process entry (bin/dba-review.cjs). */
-export async function run(): Promise<void> {
+/** The process entry (bin/dba-review.cjs, through src/cli/load-cli.cts): `parser` is the parser's WebAssembly, compiling. */
+export async function run(options: { parser?: Promise<WebAssembly.Module> } = {}): Promise<void> {
+  compileWasmParser(options.parser)
   // A reader that went away (`dba-review lint | head`) ends the run quietly, as for any Unix tool.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {

@@ -41,12 +41,13 @@ let instantiated: Promise<void> | undefined
 const requireHere = createRequire(import.meta.url)
 
 /**
- * Starts compiling the parser's WebAssembly. With the CLI's V8 flags (src/cli/load-cli.cts) the whole module
- * compiles on V8's background threads while the run reads its config and migrations, rather than function by
- * function on the main thread during the first parse. Call it as early as a run knows it will parse.
+ * Starts compiling the parser's WebAssembly, or adopts a compile already started (by the CLI's loader, before
+ * the bundle loads). With the CLI's V8 flags (src/cli/load-cli.cts) the whole module compiles on V8's
+ * background threads while the run reads its config and migrations, rather than function by function on the
+ * main thread during the first parse. Call it as early as a run knows it will parse.
  */
-export function compileWasmParser(): void {
-  compiled ??= WebAssembly.compile(readFileSync(requireHere.resolve('libpg-query/wasm/libpg-query.wasm')))
+export function compileWasmParser(started?: Promise<WebAssembly.Module>): void {
+  compiled ??= started ?? WebAssembly.compile(readFileSync(requireHere.resolve('libpg-query/wasm/libpg-query.wasm')))
 }
 
 /**
