@@ -175,6 +175,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 /** The process entry (bin/dba-review.cjs, through src/cli/load-cli.cts): `parser` is the parser's WebAssembly, compiling. */
 export async function run(options: { parser?: Promise<WebAssembly.Module> } = {}): Promise<void> {
   compileWasmParser(options.parser)
+  // One turn of the event loop: V8 has by now decoded the parser's WebAssembly on a background thread and
+  // waits for the main thread to start compiling it there. The run's work until its first parse is
+  // synchronous and would keep it waiting (~25 ms of compile then left when the parser is needed, not ~12).
+  await new Promise(setImmediate)
   // A reader that went away (`dba-review lint | head`) ends the run quietly, as for any Unix tool.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
