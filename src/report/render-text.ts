@@ -21,7 +21,10 @@ export function painter(color: boolean): (style: Style, text: string) => string 
   return (style, text) => (color ? `\u001b[${SGR[style][0]}m${text}\u001b[${SGR[style][1]}m` : text)
 }
 
-/** Human-readable report: findings grouped by file as `file:line:col severity rule message`, each with its help. */
+/**
+ * Human-readable report: findings grouped by file as `file:line:col severity rule message`, a rule's help
+ * under its first finding in the file (a file with 300 findings of one rule reads better without 299 repeats).
+ */
 export function renderText(reports: readonly ReviewReport[], options: TextOptions): string {
   const paint = painter(options.color)
   const lines: string[] = []
@@ -40,10 +43,14 @@ export function renderText(reports: readonly ReviewReport[], options: TextOption
   const fixLabel = `  ${paint('dim', 'fix:')} `
   for (const [file, findings] of byFile) {
     lines.push(paint('bold', file))
+    const helped = new Set<string>()
     for (const f of findings) {
       const message = f.message.includes('\n') ? f.message.replace(/\n/g, '\n  ') : f.message
       lines.push(`${file}:${f.range.start.line}:${f.range.start.column} ${severityLabel[f.severity]} ${paint('dim', f.ruleId)} ${message}`)
-      if (f.help) lines.push(helpLabel + f.help)
+      if (f.help && !helped.has(f.ruleId)) {
+        helped.add(f.ruleId)
+        lines.push(helpLabel + f.help)
+      }
       if (f.fix) lines.push(fixLabel + f.fix.description)
     }
     lines.push('')

@@ -26,6 +26,15 @@ describe('renderText', () => {
     `)
   })
 
+  it("prints a rule's help under its first finding in each file only", () => {
+    const [index] = report.findings.filter((f) => f.ruleId === 'sample-index')
+    const again = { ...index!, range: { start: { line: 9, column: 1, offset: 300 }, end: { line: 9, column: 20, offset: 319 } }, fix: undefined }
+    const elsewhere = { ...again, file: 'drizzle/0003_more.sql' }
+    const lines = renderText([{ ...report, findings: [...report.findings, again, elsewhere] }], { color: false }).split('\n')
+    const helpLines = lines.flatMap((line, i) => (line.startsWith('  help: Use `CREATE INDEX') ? [lines[i - 1]!.split(' ')[0]] : []))
+    expect(helpLines).toEqual(['drizzle/0002_orders_status.sql:3:1', 'drizzle/0003_more.sql:9:1'])
+  })
+
   it('summarises each report and the total when several folders were reviewed', () => {
     expect(renderText([clean, report], { color: false }).split('\n').slice(-4)).toEqual([
       '0 migrations reviewed in db/migrations (plain, transaction: none): no findings',
