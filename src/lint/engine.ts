@@ -244,7 +244,10 @@ class Dispatch {
       const visitors = visitorsOfRules[r]!
       const slots = this.slots[r]!
       // Same count and every known key present: the same keys. Otherwise visitors would be lost unnoticed.
-      let same = Object.keys(visitors).length === slots.length
+      // (Counted with for-in: Object.keys would allocate an array per rule and batch.)
+      let count = 0
+      for (const _key in visitors) count++
+      let same = count === slots.length
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i]!
         const visitor = visitors[slot.key]

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+// Emscripten's JavaScript half of the parser, imported so that the CLI bundle holds it (and its code cache).
+import createPgQueryModule from 'libpg-query/wasm/libpg-query.js'
 
 /**
  * libpg-query's WebAssembly parser, called directly rather than through the package's `parseSync`: that
@@ -50,10 +52,7 @@ export function compileWasmParser(started?: Promise<WebAssembly.Module>): void {
   compiled ??= started ?? WebAssembly.compile(readFileSync(requireHere.resolve('libpg-query/wasm/libpg-query.wasm')))
 }
 
-/**
- * Instantiates the WebAssembly module once per process. Required rather than imported: `require` spares the
- * ESM loader's scan of a CommonJS package's exports.
- */
+/** Instantiates the WebAssembly module once per process. */
 export function loadWasmParser(): Promise<void> {
   compileWasmParser()
   const module = compiled!
@@ -63,8 +62,8 @@ export function loadWasmParser(): Promise<void> {
       module.then(async (compiledModule) => receive(await WebAssembly.instantiate(compiledModule, imports), compiledModule)).catch(reject)
       return {}
     }
-    const factory = requireHere('libpg-query/wasm/libpg-query.js') as (moduleArg: object) => Promise<PgQueryModule>
-    factory({ instantiateWasm }).then((loaded) => {
+    const loading = createPgQueryModule({ instantiateWasm }) as Promise<PgQueryModule>
+    loading.then((loaded) => {
       wasm = loaded
       resolve()
     }, reject)
