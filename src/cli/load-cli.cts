@@ -66,13 +66,25 @@ function cachedDataFor(bundle: string, stamp: Buffer): Buffer | undefined {
   return file.subarray(0, STAMP_BYTES).equals(stamp) ? file.subarray(STAMP_BYTES) : undefined
 }
 
+/**
+ * Started first, the parser compiles on V8's background threads while the bundle loads and the run reads its
+ * input. A command that never parses leaves it unfinished; one that does reports a failure when it awaits it.
+ */
+function compileParser(): Promise<WebAssembly.Module> {
+  let compiling: Promise<WebAssembly.Module>
+  try {
+    compiling = WebAssembly.compile(fs.readFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm')))
+  } catch (error) {
+    compiling = Promise.reject(error)
+  }
+  compiling.catch(() => undefined)
+  return compiling
+}
+
 function loadCli(options: { bundle?: string; codeCache?: boolean } = {}): LoadedCli {
   const bundle = options.bundle ?? CLI_BUNDLE
   for (const flag of V8_FLAGS) v8.setFlagsFromString(flag)
-  // Started first, it compiles on V8's background threads while the bundle loads and the run reads its input.
-  // A command that never parses leaves it unfinished; one that does reports a failure when it awaits it.
-  const parser = WebAssembly.compile(fs.readFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm')))
-  parser.catch(() => undefined)
+  const parser = compileParser()
   const fd = fs.openSync(bundle, 'r')
   let source: string
   let stamp: Buffer

@@ -2,8 +2,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { compileWasmParser } from '../sql/wasm-parser.js'
 import { type CliIo, EXIT, packageVersion, UsageError } from './cli-io.js'
 
-// Only node built-ins are imported up here: each command loads its own modules when it runs, so
-// `--version`, `--help` and `rules` never pay for the parser, the replay engine or pg.
+// Up here only node built-ins and the parser's loader, which compiles nothing until a command parses: each
+// command loads its own modules when it runs, so `--version`, `--help` and `rules` never pay for the rules,
+// the replay engine or pg.
 
 const USAGE = `Usage: dba-review <command> [options]
 
@@ -174,7 +175,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** The process entry (bin/dba-review.cjs, through src/cli/load-cli.cts): `parser` is the parser's WebAssembly, compiling. */
 export async function run(options: { parser?: Promise<WebAssembly.Module> } = {}): Promise<void> {
-  compileWasmParser(options.parser)
+  if (options.parser) compileWasmParser(options.parser)
   // One turn of the event loop: V8 has by now decoded the parser's WebAssembly on a background thread and
   // waits for the main thread to start compiling it there. The run's work until its first parse is
   // synchronous and would keep it waiting (~25 ms of compile then left when the parser is needed, not ~12).

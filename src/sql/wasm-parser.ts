@@ -55,11 +55,11 @@ export function compileWasmParser(started?: Promise<WebAssembly.Module>): void {
 /** Instantiates the WebAssembly module once per process. */
 export function loadWasmParser(): Promise<void> {
   compileWasmParser()
-  const module = compiled!
+  const compiling = compiled!
   instantiated ??= new Promise((resolve, reject) => {
     // Emscripten's hook for instantiating a module compiled elsewhere; its callback has no error path.
     const instantiateWasm = (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): object => {
-      module.then(async (compiledModule) => receive(await WebAssembly.instantiate(compiledModule, imports), compiledModule)).catch(reject)
+      compiling.then(async (module) => receive(await WebAssembly.instantiate(module, imports), module)).catch(reject)
       return {}
     }
     const loading = createPgQueryModule({ instantiateWasm }) as Promise<PgQueryModule>
