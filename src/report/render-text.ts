@@ -71,5 +71,7 @@ export function renderText(reports: readonly ReviewReport[], options: TextOption
     for (const report of reports) for (const s of ['error', 'warning', 'notice'] as const) total[s] += report.counts[s]
     lines.push(`Total: ${verdict(total)}`)
   }
-  return `${lines.join('\n')}\n`
+  // The final newline joined in, not appended: appending makes a rope that writing copies whole (megabytes).
+  lines.push('')
+  return lines.join('\n')
 }
