@@ -28,7 +28,11 @@ await build({
   supported: { 'dynamic-import': false },
   // The sources are ES modules: `import.meta.url` becomes the bundle's own URL.
   define: { 'import.meta.url': 'bundleUrl' },
-  banner: { js: "const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // The file is the module wrapped as Node wraps CommonJS, so that load-cli.cts compiles the text as read:
+  // wrapping it there would make a rope that V8 copies whole before compiling. Strict, as the ES module
+  // sources are: the directive must open the function body, before anything else the banner adds.
+  banner: { js: "(function (exports, require, module, __filename, __dirname) {'use strict';const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  footer: { js: '})' },
   logLevel: 'warning',
 })
 

@@ -96,7 +96,8 @@ function loadCli(options: { bundle?: string; codeCache?: boolean } = {}): Loaded
     fs.closeSync(fd)
   }
   const cachedData = options.codeCache === false ? undefined : cachedDataFor(bundle, stamp)
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData })
+  // The bundle is a function expression taking CommonJS's module arguments (scripts/bundle-cli.mjs).
+  const script = new vm.Script(source, { filename: bundle, cachedData })
   const bundleModule = { exports: {} as typeof CliModule }
   script.runInThisContext()(bundleModule.exports, nodeModule.createRequire(bundle), bundleModule, bundle, path.dirname(bundle))
   return { cli: bundleModule.exports, parser, codeCache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted', script, stamp }

@@ -31,7 +31,8 @@ describe('CLI start-up', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dba-review-code-cache-'))
     try {
       const bundle = join(dir, 'cli.cjs')
-      const build = (answer: number): string => `exports.main = async () => ${answer}; exports.run = async () => {}`
+      // A bundle is a CommonJS module wrapped in its function (scripts/bundle-cli.mjs).
+      const build = (answer: number): string => `(function (exports) {exports.main = async () => ${answer}; exports.run = async () => {}})`
       const loadAndRun = `const { cli, codeCache } = loadCli({ bundle: ${JSON.stringify(bundle)} }); process.stdout.write(codeCache + ' ' + (await cli.main()))`
       writeFileSync(bundle, build(41))
       expect(loadInChild(`await writeCodeCache([], { bundle: ${JSON.stringify(bundle)} }); ${loadAndRun}`)).toBe('accepted 41')
