@@ -39,6 +39,12 @@ export function relationSql(rangeVar: PgNode): string {
   return rangeVar.schemaname ? `${quoteIdent(rangeVar.schemaname)}.${quoteIdent(rangeVar.relname)}` : quoteIdent(rangeVar.relname)
 }
 
+/**
+ * Rules call these helpers for every statement: their loops are indexed, since a for-of allocates an
+ * iterator per loop and a result per element in V8's baseline tier, where most of a CLI run's code stays.
+ */
+const NO_NODES: readonly PgNode[] = []
+
 /** An `ALTER TABLE` on a table (not an index, view or sequence). */
 function altersTable(node: PgNode): boolean {
   return !node.objtype || node.objtype === 'OBJECT_TABLE'
@@ -48,11 +54,10 @@ function altersTable(node: PgNode): boolean {
 export function alterTableCommands(node: PgNode): PgNode[] {
   if (!altersTable(node)) return []
   const cmds: PgNode[] = []
-  for (const item of node.cmds ?? []) if (item.AlterTableCmd !== undefined) cmds.push(item.AlterTableCmd)
+  const items: readonly PgNode[] = node.cmds ?? NO_NODES
+  for (let i = 0; i < items.length; i++) if (items[i]!.AlterTableCmd !== undefined) cmds.push(items[i]!.AlterTableCmd)
   return cmds
 }
-
-const NO_COMMANDS: readonly PgNode[] = []
 
 /**
  * The commands of the given subtypes (`AT_DropColumn`…) of an ALTER TABLE of a table that existed before the
@@ -60,15 +65,14 @@ const NO_COMMANDS: readonly PgNode[] = []
  * model is asked only when there are some.
  */
 export function existingTableCommands(ctx: RuleContext, alter: PgNode, subtypes: readonly string[]): readonly PgNode[] {
-  if (!altersTable(alter)) return NO_COMMANDS
+  if (!altersTable(alter)) return NO_NODES
   let cmds: PgNode[] | undefined
-  // Ten rules ask this of every ALTER TABLE: an indexed loop allocates no iterator.
-  const items: PgNode[] = alter.cmds ?? NO_COMMANDS
+  const items: readonly PgNode[] = alter.cmds ?? NO_NODES
   for (let i = 0; i < items.length; i++) {
     const cmd: PgNode | undefined = items[i]!.AlterTableCmd
     if (cmd !== undefined && subtypes.includes(cmd.subtype)) (cmds ??= []).push(cmd)
   }
-  return cmds && ctx.isExistingTable(alter.relation) ? cmds : NO_COMMANDS
+  return cmds && ctx.isExistingTable(alter.relation) ? cmds : NO_NODES
 }
 
 const ADD_COLUMN = ['AT_AddColumn']
@@ -82,7 +86,8 @@ export function columnsAddedToExistingTable(ctx: RuleContext, alter: PgNode): Pg
   if (!adds.length) return []
   const table = ctx.schema.table(alter.relation)
   const defs: PgNode[] = []
-  for (const cmd of adds) {
+  for (let i = 0; i < adds.length; i++) {
+    const cmd = adds[i]!
     if (cmd.def?.ColumnDef && !(cmd.missing_ok && table?.columns.has(cmd.def.ColumnDef.colname))) defs.push(cmd.def.ColumnDef)
   }
   return defs
@@ -91,8 +96,9 @@ export function columnsAddedToExistingTable(ctx: RuleContext, alter: PgNode): Pg
 /** The inline constraints of a `ColumnDef` (`NOT NULL`, `DEFAULT`, `REFERENCES`, `CHECK`…), optionally of one kind (`CONSTR_DEFAULT`). */
 export function columnConstraints(def: PgNode, contype?: string): PgNode[] {
   const constraints: PgNode[] = []
-  for (const item of def.constraints ?? []) {
-    const c: PgNode | undefined = item.Constraint
+  const items: readonly PgNode[] = def.constraints ?? NO_NODES
+  for (let i = 0; i < items.length; i++) {
+    const c: PgNode | undefined = items[i]!.Constraint
     if (c !== undefined && (contype === undefined || c.contype === contype)) constraints.push(c)
   }
   return constraints

@@ -49,7 +49,7 @@ function constInt(node: PgNode | undefined): number | undefined {
   return undefined
 }
 
-/** Reads a libpg-query `TypeName` body. Rules read the same column types many times: no intermediate arrays. */
+/** Reads a libpg-query `TypeName` body. Rules read the same column types many times: no intermediate arrays or iterators. */
 export function typeFromNode(typeName: PgNode): TypeRef {
   const names: PgNode[] = typeName.names ?? []
   const last: string | undefined = names.length ? names[names.length - 1]!.String?.sval : undefined
@@ -57,8 +57,9 @@ export function typeFromNode(typeName: PgNode): TypeRef {
   const name = normaliseTypeName(last ?? '')
   const schema = qualifier !== 'pg_catalog' ? qualifier : undefined
   const mods: number[] = []
-  for (const typmod of (typeName.typmods ?? []) as PgNode[]) {
-    const mod = constInt(typmod)
+  const typmods: PgNode[] = typeName.typmods ?? []
+  for (let i = 0; i < typmods.length; i++) {
+    const mod = constInt(typmods[i])
     if (mod !== undefined) mods.push(mod)
   }
   return { schema, name, mods, array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 }
