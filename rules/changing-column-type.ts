@@ -40,17 +40,17 @@ const REBUILDS_INDEXES = new Set(['int4>oid', 'oid>int4', 'xml>text'])
 /** Pairs that keep the table only when the new type has no length: `key` → cost without one. */
 const UNBOUNDED_TARGET: Record<string, Cost> = { 'text>varchar': 'none', 'bit>varbit': 'rebuild-indexes', 'varchar>bpchar': 'rebuild-indexes', 'text>bpchar': 'rebuild-indexes', 'xml>varchar': 'rebuild-indexes' }
 
-const precisionOf = (mods: number[]): number => mods[0] ?? DEFAULT_PRECISION
+const precisionOf = (mods: readonly number[]): number => mods[0] ?? DEFAULT_PRECISION
 
 /** Modifier changes within one type that PostgreSQL's length/precision support functions turn into no-ops. */
-function withinType(name: string, from: number[], to: number[]): Cost {
+function withinType(name: string, from: readonly number[], to: readonly number[]): Cost {
   if (from.length === to.length && from.every((m, i) => m === to[i])) return 'none'
   const widens = (() => {
     if (name === 'varchar' || name === 'varbit') return to.length === 0 || (from.length > 0 && (to[0] as number) >= (from[0] as number))
     if (name === 'numeric') return to.length === 0 || (from.length > 0 && (to[1] ?? 0) === (from[1] ?? 0) && (to[0] as number) >= (from[0] as number))
     if (PRECISION_TYPES.has(name)) return precisionOf(to) >= precisionOf(from)
     if (name === 'interval') {
-      const fullRange = (mods: number[]): boolean => mods.length === 0 || mods[0] === INTERVAL_FULL_RANGE
+      const fullRange = (mods: readonly number[]): boolean => mods.length === 0 || mods[0] === INTERVAL_FULL_RANGE
       return to.length === 0 || (fullRange(from) && fullRange(to) && (to[1] ?? DEFAULT_PRECISION) >= (from[1] ?? DEFAULT_PRECISION))
     }
     return false

@@ -11,7 +11,7 @@ export interface TypeRef {
   schema?: string
   name: string
   /** Type modifiers: varchar(n) → [n], numeric(p, s) → [p, s]; empty when none. */
-  mods: number[]
+  mods: readonly number[]
   array: boolean
 }
 
@@ -49,6 +49,9 @@ function constInt(node: PgNode | undefined): number | undefined {
   return undefined
 }
 
+/** Most types have no modifiers: they share one empty list. */
+const NO_MODS: readonly number[] = []
+
 /** Reads a libpg-query `TypeName` body. Rules read the same column types many times: no intermediate arrays or iterators. */
 export function typeFromNode(typeName: PgNode): TypeRef {
   const names: PgNode[] = typeName.names ?? []
@@ -56,11 +59,15 @@ export function typeFromNode(typeName: PgNode): TypeRef {
   const qualifier: string | undefined = names.length > 1 ? names[0]!.String?.sval : undefined
   const name = normaliseTypeName(last ?? '')
   const schema = qualifier !== 'pg_catalog' ? qualifier : undefined
-  const mods: number[] = []
-  const typmods: PgNode[] = typeName.typmods ?? []
-  for (let i = 0; i < typmods.length; i++) {
-    const mod = constInt(typmods[i])
-    if (mod !== undefined) mods.push(mod)
+  const typmods: PgNode[] | undefined = typeName.typmods
+  let mods: readonly number[] = NO_MODS
+  if (typmods?.length) {
+    const read: number[] = []
+    for (let i = 0; i < typmods.length; i++) {
+      const mod = constInt(typmods[i])
+      if (mod !== undefined) read.push(mod)
+    }
+    mods = read
   }
   return { schema, name, mods, array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 }
 }
