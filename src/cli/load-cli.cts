@@ -4,6 +4,7 @@ import path = require('node:path')
 import v8 = require('node:v8')
 import vm = require('node:vm')
 import type * as CliModule from './main.js'
+import parserBinary = require('../sql/parser-binary.cjs')
 
 /**
  * How `bin/dba-review.cjs` starts the CLI: the one-file bundle (`scripts/bundle-cli.mjs`), compiled with V8's
@@ -73,7 +74,7 @@ function cachedDataFor(bundle: string, stamp: Buffer): Buffer | undefined {
 function compileParser(): Promise<WebAssembly.Module> {
   let compiling: Promise<WebAssembly.Module>
   try {
-    compiling = WebAssembly.compile(fs.readFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm')))
+    compiling = WebAssembly.compile(parserBinary.readParserBinary())
   } catch (error) {
     compiling = Promise.reject(error)
   }

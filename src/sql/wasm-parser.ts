@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 // Emscripten's JavaScript half of the parser, imported so that the CLI bundle holds it (and its code cache).
 import createPgQueryModule from 'libpg-query/wasm/libpg-query.js'
+import parserBinary from './parser-binary.cjs'
 
 /**
  * libpg-query's WebAssembly parser, called directly rather than through the package's `parseSync`: that
@@ -40,8 +39,6 @@ let wasm: PgQueryModule | undefined
 let compiled: Promise<WebAssembly.Module> | undefined
 let instantiated: Promise<void> | undefined
 
-const requireHere = createRequire(import.meta.url)
-
 /**
  * Starts compiling the parser's WebAssembly, or adopts a compile already started (by the CLI's loader, before
  * the bundle loads). With the CLI's V8 flags (src/cli/load-cli.cts) the whole module compiles on V8's
@@ -49,7 +46,7 @@ const requireHere = createRequire(import.meta.url)
  * main thread during the first parse. Call it as early as a run knows it will parse.
  */
 export function compileWasmParser(started?: Promise<WebAssembly.Module>): void {
-  compiled ??= started ?? WebAssembly.compile(readFileSync(requireHere.resolve('libpg-query/wasm/libpg-query.wasm')))
+  compiled ??= started ?? WebAssembly.compile(parserBinary.readParserBinary())
 }
 
 /** Instantiates the WebAssembly module once per process. */
