@@ -14,14 +14,17 @@ const PAGE_BYTES = 65536
 const MEMORY_SECTION = 5
 const GLOBAL_SECTION = 6
 
-function readParserBinary(): Buffer {
-  const bytes = fs.readFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm'))
-  lowerInitialMemory(bytes)
-  return bytes
+interface MemoryLayout {
+  /** Where the memory's initial page count is encoded (LEB128), and in how many bytes. */
+  initialAt: number
+  initialLength: number
+  initialPages: number
+  /** The first global when it is a mutable i32 set by i32.const: emscripten's stack pointer (the stack grows down from it). */
+  stackTop: number | undefined
 }
 
-/** Rewrites the memory's initial size in place (same LEB128 length), when the binary is as expected. */
-function lowerInitialMemory(bytes: Buffer): void {
+/** Reads the memory section and the first global of a WebAssembly binary; undefined without one memory. */
+function memoryLayout(bytes: Uint8Array): MemoryLayout | undefined {
   let at = 8
   const leb = (): number => {
     let value = 0
@@ -34,28 +37,38 @@ function lowerInitialMemory(bytes: Buffer): void {
     } while (byte & 0x80)
     return value
   }
-  let initialAt = -1
-  let initialLength = 0
-  let stackTop = Infinity
+  let memory: Omit<MemoryLayout, 'stackTop'> | undefined
+  let stackTop: number | undefined
   while (at < bytes.length) {
     const id = bytes[at++]!
     const length = leb()
     const end = at + length
     if (id === MEMORY_SECTION && leb() === 1) {
       at++ // limits flags
-      initialAt = at
-      if (leb() !== SHIPPED_INITIAL_PAGES) return
-      initialLength = at - initialAt
+      const initialAt = at
+      const initialPages = leb()
+      memory = { initialAt, initialLength: at - initialAt, initialPages }
     } else if (id === GLOBAL_SECTION && leb() > 0 && bytes[at] === 0x7f && bytes[at + 1] === 1 && bytes[at + 2] === 0x41) {
-      // The first global, a mutable i32 set by i32.const: emscripten's stack pointer (the stack grows down from it).
       at += 3
       stackTop = leb()
     }
     at = end
   }
-  if (initialAt < 0 || initialLength !== 2 || stackTop > INITIAL_PAGES * PAGE_BYTES) return
-  bytes[initialAt] = (INITIAL_PAGES & 0x7f) | 0x80
-  bytes[initialAt + 1] = INITIAL_PAGES >> 7
+  return memory && { ...memory, stackTop }
 }
 
-export = { readParserBinary }
+function readParserBinary(): Buffer {
+  const bytes = fs.readFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm'))
+  const layout = memoryLayout(bytes)
+  // Rewritten in place: 2048 and 640 both take two LEB128 bytes.
+  if (layout?.initialPages === SHIPPED_INITIAL_PAGES && layout.initialLength === 2 && layout.stackTop !== undefined && layout.stackTop <= INITIAL_PAGES * PAGE_BYTES) {
+    bytes[layout.initialAt] = (INITIAL_PAGES & 0x7f) | 0x80
+    bytes[layout.initialAt + 1] = INITIAL_PAGES >> 7
+  }
+  return bytes
+}
+
+/** The initial page count (64 KiB each) of a WebAssembly binary's memory. */
+const initialMemoryPages = (bytes: Uint8Array): number | undefined => memoryLayout(bytes)?.initialPages
+
+export = { readParserBinary, initialMemoryPages }
