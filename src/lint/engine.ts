@@ -225,7 +225,7 @@ interface Slot {
  * The rules' visitors for one batch, grouped by what they visit, each list in rule order. Rules return new
  * visitors for every batch, under the same keys (`Rule.check`): the first batch lays out the lists and each
  * rule's slots in them, and every later batch only writes its visitors into those slots. A run without a base
- * has hundreds of batches, and sorting visitors by key each time cost more than the lists' use.
+ * has hundreds of batches, and regrouping the visitors by key every time cost more than calling them.
  */
 class Dispatch {
   readonly onStatement: Array<Hook | undefined> = []
