@@ -47,7 +47,7 @@ export interface ParsedMigration {
   fileOffset(statement: Statement, byteLocation: number): number
 }
 
-/** Loads the WebAssembly parser once per process (~20 ms); parsing needs it. Commands that never parse (`rules`) never load it. */
+/** Instantiates the WebAssembly parser once per process; parsing needs it. Commands that never parse (`rules`) never instantiate it. */
 export function loadParser(): Promise<void> {
   return loadWasmParser()
 }
