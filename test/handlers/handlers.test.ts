@@ -21,14 +21,22 @@ afterEach(() => {
   expect(gitHubProblems()).toEqual({ pending: [], unmatched: [], invalid: [] })
 })
 
-/** The reads every evaluation starts with: the pull request, the base tree (config), the changed files. */
-function mockStart(files: Parameters<typeof mock.pullFiles>[1], tree = baseTree): void {
+/** The reads every evaluation starts with: the pull request and the base tree (config). */
+function mockPullAndBase(tree = baseTree): void {
   mock.app()
   mock.installationToken()
   mock.pull({ number: PR, headSha: HEAD, baseSha: BASE })
   mock.tree(BASE, tree)
+}
+
+/** …and, once the config is valid, the changed files. */
+function mockStart(files: Parameters<typeof mock.pullFiles>[1], tree = baseTree): void {
+  mockPullAndBase(tree)
   mock.pullFiles(PR, files)
 }
+
+/** The check runs the app created in Hello-World, oldest first. */
+const createdCheckRuns = () => sent('POST', '/repos/Codertocat/Hello-World/check-runs').map((r) => r.body as { conclusion: string; output: { title: string; summary: string } })
 
 describe('pull_request', () => {
   it('a pull request touching no schema or migration file gets a successful check, so the check can be required', async () => {
@@ -59,15 +67,12 @@ describe('pull_request', () => {
   })
 
   it('an invalid config on the base branch fails the check and names the file, line and key', async () => {
-    mock.app()
-    mock.installationToken()
-    mock.pull({ number: PR, headSha: HEAD, baseSha: BASE })
-    mock.tree(BASE, { ...baseTree, '.github/dba-review.yml': 'rules:\n  ban-drop-table: fatal\n' })
+    mockPullAndBase({ ...baseTree, '.github/dba-review.yml': 'rules:\n  ban-drop-table: fatal\n' })
     mock.checkRunsForRef(HEAD)
     mock.createCheckRun(41)
     await deliver(app, 'pull_request', opened, 'd-config')
     await app.queue.onIdle()
-    const [run] = sent('POST', '/repos/Codertocat/Hello-World/check-runs').map((r) => r.body as { conclusion: string; output: { title: string; summary: string } })
+    const [run] = createdCheckRuns()
     expect(run?.conclusion).toBe('failure')
     expect(run?.output.title).toBe('Invalid config: .github/dba-review.yml at f95f852')
     expect(run?.output.summary).toContain('.github/dba-review.yml:2:')
@@ -75,17 +80,14 @@ describe('pull_request', () => {
   })
 
   it('invalid rule options in the owner\'s shared config fail the check and name the file and key', async () => {
-    mock.app()
-    mock.installationToken()
-    mock.pull({ number: PR, headSha: HEAD, baseSha: BASE })
     const { '.github/dba-review.yml': _local, ...withoutConfig } = baseTree
-    mock.tree(BASE, withoutConfig)
+    mockPullAndBase(withoutConfig)
     mock.orgConfig('rules:\n  naming-convention:\n    options: { pattern: "([" }\n')
     mock.checkRunsForRef(HEAD)
     mock.createCheckRun(41)
     await deliver(app, 'pull_request', opened, 'd-org-config')
     await app.queue.onIdle()
-    const [run] = sent('POST', '/repos/Codertocat/Hello-World/check-runs').map((r) => r.body as { conclusion: string; output: { title: string; summary: string } })
+    const [run] = createdCheckRuns()
     expect(run?.conclusion).toBe('failure')
     expect(run?.output.summary).toContain('Codertocat/.github:.github/dba-review.yml: rules.naming-convention.options.pattern: not a valid regular expression')
   })
@@ -96,7 +98,7 @@ describe('pull_request', () => {
     mock.createCheckRun(42)
     await deliver(app, 'pull_request', opened, 'd-many')
     await app.queue.onIdle()
-    const [run] = sent('POST', '/repos/Codertocat/Hello-World/check-runs').map((r) => r.body as { conclusion: string; output: { title: string } })
+    const [run] = createdCheckRuns()
     expect(run).toMatchObject({ conclusion: 'failure', output: { title: 'Too many changed files to review' } })
     expect(sent('GET', '/repos/Codertocat/Hello-World/pulls/2/files')).toHaveLength(30)
   })
